@@ -1,0 +1,29 @@
+# losi: `make demo` assesses the bundled sample portals; `make test` runs the tests.
+# Both set up everything they need on a fresh Debian machine (scripts/setup.sh).
+VENV := .venv
+PY := $(VENV)/bin/python
+LOSI := $(VENV)/bin/losi
+OUT ?= demo-out
+
+.PHONY: setup demo test lint bench bench-accuracy clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(PY) -m losi.demo --out $(OUT)
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) -m bench.run
+
+bench-accuracy: setup
+	$(PY) -m bench.accuracy
+
+clean:
+	rm -rf $(OUT) bench-out .pytest_cache

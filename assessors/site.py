@@ -1,0 +1,52 @@
+"""The portal as the assessors see it: its parsed pages, its link graph and the live-browser probes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from losi.models import Link, PageDoc, PortalConfig
+
+
+@dataclass
+class Site:
+    portal: PortalConfig
+    pages: list[PageDoc]  # every parsed HTML page, in crawl order (home page first)
+    external: list[Link] = field(default_factory=list)  # links that leave the crawl scope (deduplicated)
+    probes: dict[str, Any] = field(default_factory=dict)  # name -> result of a live-browser probe
+    portal_dir: Path | None = None  # the run's folder for this portal (screenshots live here)
+    # Pages fetched one hop outside the scope to verify a link (e.g. a service on the national portal).
+    outside_pages: list[PageDoc] = field(default_factory=list)
+
+    @cached_property
+    def by_url(self) -> dict[str, PageDoc]:
+        index: dict[str, PageDoc] = {}
+        for page in [*self.pages, *self.outside_pages]:
+            index.setdefault(page.url, page)
+            index.setdefault(page.final_url, page)
+        return index
+
+    @property
+    def home(self) -> PageDoc | None:
+        return self.pages[0] if self.pages else None
+
+    def page(self, url: str) -> PageDoc | None:
+        return self.by_url.get(url)
+
+    def all_links(self) -> Iterator[tuple[PageDoc, Link]]:
+        for page in self.pages:
+            for link in page.links:
+                yield page, link
+
+    @cached_property
+    def languages(self) -> list[str]:
+        """Languages of the portal's pages, most pages first."""
+        counts: dict[str, int] = {}
+        for page in self.pages:
+            lang = page.lang_detected or page.lang_declared
+            if lang:
+                counts[lang] = counts.get(lang, 0) + 1
+        return sorted(counts, key=lambda lang: -counts[lang])

@@ -1,0 +1,207 @@
+"""Shared data models: the contract between the steps of the flow.
+
+crawl -> (captures) -> parse -> PageDoc -> assess -> Finding -> score/export.
+
+Every step imports from here; nothing here imports from the steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NEEDS_REVIEW = "needs_review"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_ASSESSED = "not_assessed"
+
+
+class Method(StrEnum):
+    AUTO = "auto"  # decided by a rule from the crawl
+    BROWSER = "browser"  # decided by a rule that drove a live browser
+    HUMAN = "human"  # left to a person (needs_review / not_assessed)
+    REVIEW = "review"  # a reviewer's decision replaced the machine's
+
+
+class Region(StrEnum):
+    """Where a link or element sits on the page."""
+
+    HEADER = "header"
+    NAV = "nav"
+    MAIN = "main"
+    ASIDE = "aside"
+    FOOTER = "footer"
+    OTHER = "other"
+
+
+# --------------------------------------------------------------------------- portal configuration
+
+
+@dataclass
+class Limits:
+    max_pages: int = 300
+    max_depth: int = 5
+    max_seconds: int = 600
+
+
+@dataclass
+class Politeness:
+    delay: float = 0.25  # seconds between requests to one host
+    concurrency_per_host: int = 4
+    obey_robots: bool = True
+
+
+@dataclass
+class PortalConfig:
+    id: str
+    home_url: str
+    name: str = ""
+    country: str = ""  # ISO 3166 alpha-3
+    level: str = "city"  # national | city
+    languages: list[str] = field(default_factory=list)  # ISO 639-1, e.g. ["uz", "ru"]
+    framework: str = "losi-2024"
+    seeds: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)  # in scope; default: home page's registrable domain
+    linked_portals: list[str] = field(default_factory=list)  # service portals whose pages count for the city
+    limits: Limits = field(default_factory=Limits)
+    politeness: Politeness = field(default_factory=Politeness)
+    render: str = "auto"  # auto | always | never
+    allow_private: bool = False  # allow crawling loopback/private addresses (tests, intranets)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PortalConfig:
+        data = dict(data)
+        limits = Limits(**data.pop("limits", {}) or {})
+        politeness = Politeness(**data.pop("politeness", {}) or {})
+        return cls(limits=limits, politeness=politeness, **data)
+
+
+# --------------------------------------------------------------------------- page documents (parse step)
+
+
+@dataclass
+class Link:
+    url: str  # absolute, fragment removed
+    text: str = ""  # anchor text (incl. img alt), whitespace-collapsed
+    region: str = Region.OTHER.value
+    title: str = ""
+    aria_label: str = ""
+    rel: str = ""
+    hreflang: str = ""
+    selector: str = ""  # CSS selector that finds the <a> on its page
+    internal: bool = True  # inside the portal's crawl scope
+
+    @property
+    def label(self) -> str:
+        """Everything a person reads or hears for this link."""
+        return " ".join(p for p in (self.text, self.title, self.aria_label) if p)
+
+
+@dataclass
+class FormField:
+    name: str = ""
+    type: str = "text"  # input type, or "textarea" / "select"
+    label: str = ""  # <label>, aria-label, placeholder, title (first found)
+    required: bool = False
+    options: list[str] = field(default_factory=list)  # for select / radio groups
+
+
+@dataclass
+class Form:
+    action: str = ""  # absolute URL
+    method: str = "get"
+    selector: str = ""
+    fields: list[FormField] = field(default_factory=list)
+    submit_text: str = ""
+    role: str = ""  # role attribute, e.g. "search"
+    region: str = Region.OTHER.value
+
+    def has_free_text(self) -> bool:
+        return any(f.type == "textarea" for f in self.fields)
+
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass
+class PageDoc:
+    url: str  # the URL requested
+    final_url: str  # after redirects
+    status: int
+    content_type: str = "text/html"
+    depth: int = 0
+    rendered: bool = False  # went through the browser
+    fetched_at: str = ""  # ISO 8601
+    lang_declared: str = ""  # <html lang>, normalised to ISO 639-1 where possible
+    lang_detected: str = ""  # from the main text
+    title: str = ""
+    headings: list[Heading] = field(default_factory=list)
+    text: str = ""  # main text, whitespace-collapsed
+    links: list[Link] = field(default_factory=list)
+    forms: list[Form] = field(default_factory=list)
+    documents: list[Link] = field(default_factory=list)  # links to PDF, DOC(X), XLS(X), CSV, JSON, XML, ODS...
+    dates: list[str] = field(default_factory=list)  # ISO dates found in the text / <time>
+    meta: dict[str, str] = field(default_factory=dict)  # name/property -> content (viewport, description, ...)
+    scripts: list[str] = field(default_factory=list)  # script src URLs
+    iframes: list[str] = field(default_factory=list)  # iframe src URLs
+    screenshot: str = ""  # path relative to the run's portal folder
+    warc_file: str = ""
+    warc_offset: int = -1
+
+    @property
+    def url_key(self) -> str:
+        return self.final_url or self.url
+
+    def heading_text(self) -> str:
+        return " ".join(h.text for h in self.headings)
+
+
+# --------------------------------------------------------------------------- findings (assess step)
+
+
+@dataclass
+class Evidence:
+    url: str
+    selector: str = ""  # CSS selector (or XPath starting with "/") of the element on that page
+    snippet: str = ""  # the text a person will see there
+    screenshot: str = ""  # path relative to the run's portal folder
+    note: str = ""  # why this item is evidence, one short line
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Finding:
+    indicator: str  # catalog code as a string: "214", "225a"
+    verdict: Verdict
+    rule: str  # the rule id that decided (or "none")
+    explanation: str  # one line, English
+    confidence: float = 1.0  # 0..1
+    evidence: list[Evidence] = field(default_factory=list)
+    looked_for: list[str] = field(default_factory=list)  # what was searched: terms, URL patterns, selectors
+    candidates: list[str] = field(default_factory=list)  # candidate page URLs handed to a person
+    method: str = Method.AUTO.value
+    details: dict[str, Any] = field(default_factory=dict)  # rule-specific extras (counts, measurements)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["verdict"] = self.verdict.value
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        d = dict(d)
+        d["verdict"] = Verdict(d["verdict"])
+        d["evidence"] = [Evidence(**e) for e in d.get("evidence", [])]
+        return cls(**d)
