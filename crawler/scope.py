@@ -1,4 +1,4 @@
-"""What the crawler may follow: the portal's domains, and never private or loopback addresses unless allowed."""
+"""What the crawler may follow: the portal's domains; never private or loopback addresses unless allowed."""
 
 from __future__ import annotations
 
@@ -72,7 +72,9 @@ class Scope:
         domains = [d.lower().strip() for d in portal.domains if d.strip()]
         if not domains:
             host = host_of(portal.home_url)
-            domains = [netloc_of(portal.home_url) if is_ip(host) or host == "localhost" else registrable_domain(host)]
+            domains = [
+                netloc_of(portal.home_url) if is_ip(host) or host == "localhost" else registrable_domain(host)
+            ]
         return cls(domains=domains, allow_private=portal.allow_private)
 
     def is_internal(self, url: str) -> bool:

@@ -147,7 +147,9 @@ def catalog_from_dict(data: Any, where: str) -> Catalog:
         seen.add(code)
         criterion = str(_require(raw, "criterion", iwhere))
         if criterion not in criterion_codes:
-            raise CatalogError(f"{iwhere}: field 'criterion' is {criterion!r}, not one of {sorted(criterion_codes)}")
+            raise CatalogError(
+                f"{iwhere}: field 'criterion' is {criterion!r}, not one of {sorted(criterion_codes)}"
+            )
         mode = _require(raw, "mode", iwhere)
         if mode not in MODES:
             raise CatalogError(f"{iwhere}: field 'mode' is {mode!r}, not one of {list(MODES)}")

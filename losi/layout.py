@@ -1,14 +1,14 @@
 """Where a run's files live. One place, so every step agrees.
 
-    <data_dir>/losi.sqlite                     the default store
-    <data_dir>/runs/<run_id>/<portal_id>/
-        job.json                               the portal configuration the crawl ran with
-        captures.warc.gz                       every response, as the crawler saw it
-        captures.jsonl                         one line per capture: url, status, warc offset, depth, ...
-        crawl.json                             crawl summary: status, reason, pages, seconds, stats
-        crawl.log                              the crawler's log
-        screenshots/*.png                      rendered pages (home page always)
-        probes.json                            live-browser measurements (mobile, axe, search, ...)
+<data_dir>/losi.sqlite                     the default store
+<data_dir>/runs/<run_id>/<portal_id>/
+    job.json                               the portal configuration the crawl ran with
+    captures.warc.gz                       every response, as the crawler saw it
+    captures.jsonl                         one line per capture: url, status, warc offset, depth, ...
+    crawl.json                             crawl summary: status, reason, pages, seconds, stats
+    crawl.log                              the crawler's log
+    screenshots/*.png                      rendered pages (home page always)
+    probes.json                            live-browser measurements (mobile, axe, search, ...)
 """
 
 from __future__ import annotations

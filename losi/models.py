@@ -149,9 +149,13 @@ class PageDoc:
     text: str = ""  # main text, whitespace-collapsed
     links: list[Link] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
-    documents: list[Link] = field(default_factory=list)  # links to PDF, DOC(X), XLS(X), CSV, JSON, XML, ODS...
+    documents: list[Link] = field(
+        default_factory=list
+    )  # links to PDF, DOC(X), XLS(X), CSV, JSON, XML, ODS...
     dates: list[str] = field(default_factory=list)  # ISO dates found in the text / <time>
-    meta: dict[str, str] = field(default_factory=dict)  # name/property -> content (viewport, description, ...)
+    meta: dict[str, str] = field(
+        default_factory=dict
+    )  # name/property -> content (viewport, description, ...)
     scripts: list[str] = field(default_factory=list)  # script src URLs
     iframes: list[str] = field(default_factory=list)  # iframe src URLs
     screenshot: str = ""  # path relative to the run's portal folder

@@ -1,0 +1,421 @@
+"""The run store: runs, portals, pages, findings and review decisions (SQLAlchemy Core).
+
+SQLite under the data directory by default (no server); PostgreSQL by URL for teams that share results.
+Every write that belongs together happens in one transaction, so a run killed half-way leaves the store
+consistent: a portal either has its complete set of findings from one assessment, or none.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from losi.models import Finding, PageDoc, PortalConfig, Verdict
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("started_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+    Column("status", String(16), nullable=False),  # running | finished | failed
+    Column("data_dir", Text, nullable=False),
+    Column("out_dir", Text),
+    Column("note", Text),
+)
+
+portals = Table(
+    "portals",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("portal_id", String(120), primary_key=True),
+    Column("name", Text),
+    Column("country", String(3)),
+    Column("level", String(16)),
+    Column("framework", String(40), nullable=False),
+    Column("home_url", Text, nullable=False),
+    Column("config", Text, nullable=False),  # PortalConfig as JSON
+    Column("status", String(16), nullable=False),  # pending | crawled | assessed | not_assessed
+    Column("reason", Text),
+    Column("pages", Integer, default=0),
+    Column("crawl_seconds", Float, default=0.0),
+    Column("assessed_at", String(32)),
+    ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
+)
+
+pages = Table(
+    "pages",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("portal_id", String(120), primary_key=True),
+    Column("url", Text, primary_key=True),
+    Column("final_url", Text),
+    Column("status", Integer),
+    Column("title", Text),
+    Column("lang", String(16)),
+    Column("depth", Integer),
+    Column("rendered", Integer),
+    Column("screenshot", Text),
+    Column("warc_offset", Integer),
+    ForeignKeyConstraint(
+        ["run_id", "portal_id"], ["portals.run_id", "portals.portal_id"], ondelete="CASCADE"
+    ),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("portal_id", String(120), primary_key=True),
+    Column("indicator", String(16), primary_key=True),
+    Column("framework", String(40), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("rule", String(64)),
+    Column("method", String(16)),
+    Column("explanation", Text),
+    Column("data", Text, nullable=False),  # the whole Finding as JSON (evidence, looked_for, candidates...)
+    ForeignKeyConstraint(
+        ["run_id", "portal_id"], ["portals.run_id", "portals.portal_id"], ondelete="CASCADE"
+    ),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), nullable=False),
+    Column("portal_id", String(120), nullable=False),
+    Column("indicator", String(16), nullable=False),
+    Column("reviewer", String(120), nullable=False),
+    Column("decision", String(16), nullable=False),  # a Verdict value
+    Column("comment", Text),
+    Column("decided_at", String(32), nullable=False),
+    Column("source", Text),  # the file it was imported from
+    ForeignKeyConstraint(
+        ["run_id", "portal_id"], ["portals.run_id", "portals.portal_id"], ondelete="CASCADE"
+    ),
+)
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written; the message says why."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+@dataclass(frozen=True)
+class Review:
+    run_id: str
+    portal_id: str
+    indicator: str
+    reviewer: str
+    decision: Verdict
+    comment: str = ""
+    decided_at: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    run_id: str
+    portal_id: str
+    framework: str
+    finding: Finding
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'losi.sqlite'}"
+
+
+class Store:
+    def __init__(self, url: str | None = None, data_dir: Path | None = None) -> None:
+        self.data_dir = Path(data_dir) if data_dir else Path("data").resolve()
+        if url is None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            url = default_url(self.data_dir)
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            metadata.create_all(self.engine)
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(f"cannot open the store at {_safe_url(url)}: {exc}") from exc
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ----------------------------------------------------------------------------------------- runs
+    def create_run(self, out_dir: Path | str | None = None, note: str = "", run_id: str | None = None) -> str:
+        run_id = run_id or new_run_id()
+        with self._tx() as conn:
+            conn.execute(
+                insert(runs).values(
+                    id=run_id,
+                    started_at=now_iso(),
+                    status="running",
+                    data_dir=str(self.data_dir),
+                    out_dir=str(out_dir) if out_dir else None,
+                    note=note,
+                )
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str = "finished") -> None:
+        with self._tx() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(status=status, finished_at=now_iso()))
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
+        return dict(row) if row else None
+
+    def latest_run_id(self) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(runs.c.id).order_by(runs.c.started_at.desc(), runs.c.id.desc())
+            ).scalar()
+
+    def list_runs(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(runs).order_by(runs.c.started_at, runs.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    # -------------------------------------------------------------------------------------- portals
+    def add_portal(self, run_id: str, portal: PortalConfig) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                insert(portals).values(
+                    run_id=run_id,
+                    portal_id=portal.id,
+                    name=portal.name,
+                    country=portal.country,
+                    level=portal.level,
+                    framework=portal.framework,
+                    home_url=portal.home_url,
+                    config=json.dumps(portal.to_dict(), ensure_ascii=False),
+                    status="pending",
+                    pages=0,
+                    crawl_seconds=0.0,
+                )
+            )
+
+    def set_portal_status(
+        self,
+        run_id: str,
+        portal_id: str,
+        status: str,
+        reason: str = "",
+        pages_count: int | None = None,
+        crawl_seconds: float | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": status, "reason": reason}
+        if pages_count is not None:
+            values["pages"] = pages_count
+        if crawl_seconds is not None:
+            values["crawl_seconds"] = crawl_seconds
+        with self._tx() as conn:
+            conn.execute(
+                update(portals)
+                .where(portals.c.run_id == run_id, portals.c.portal_id == portal_id)
+                .values(**values)
+            )
+
+    def portals(self, run_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(portals).where(portals.c.run_id == run_id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def portal_config(self, run_id: str, portal_id: str) -> PortalConfig | None:
+        with self.engine.connect() as conn:
+            raw = conn.execute(
+                select(portals.c.config).where(portals.c.run_id == run_id, portals.c.portal_id == portal_id)
+            ).scalar()
+        return PortalConfig.from_dict(json.loads(raw)) if raw else None
+
+    # ---------------------------------------------------------------------------------------- pages
+    def save_pages(self, run_id: str, portal_id: str, docs: Iterable[PageDoc]) -> None:
+        rows = [
+            {
+                "run_id": run_id,
+                "portal_id": portal_id,
+                "url": d.url,
+                "final_url": d.final_url,
+                "status": d.status,
+                "title": d.title[:500],
+                "lang": d.lang_detected or d.lang_declared,
+                "depth": d.depth,
+                "rendered": int(d.rendered),
+                "screenshot": d.screenshot,
+                "warc_offset": d.warc_offset,
+            }
+            for d in docs
+        ]
+        seen: set[str] = set()
+        unique = [r for r in rows if not (r["url"] in seen or seen.add(r["url"]))]
+        with self._tx() as conn:
+            conn.execute(delete(pages).where(pages.c.run_id == run_id, pages.c.portal_id == portal_id))
+            if unique:
+                conn.execute(insert(pages), unique)
+
+    def pages(self, run_id: str, portal_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(select(pages).where(pages.c.run_id == run_id, pages.c.portal_id == portal_id))
+                .mappings()
+                .all()
+            )
+        return [dict(r) for r in rows]
+
+    # ------------------------------------------------------------------------------------- findings
+    def save_findings(self, run_id: str, portal_id: str, framework: str, items: list[Finding]) -> None:
+        """Replace the portal's findings in one transaction and mark the portal assessed."""
+        rows = [
+            {
+                "run_id": run_id,
+                "portal_id": portal_id,
+                "indicator": f.indicator,
+                "framework": framework,
+                "verdict": f.verdict.value,
+                "confidence": float(f.confidence),
+                "rule": f.rule,
+                "method": f.method,
+                "explanation": f.explanation,
+                "data": json.dumps(f.to_dict(), ensure_ascii=False),
+            }
+            for f in items
+        ]
+        with self._tx() as conn:
+            conn.execute(
+                delete(findings).where(findings.c.run_id == run_id, findings.c.portal_id == portal_id)
+            )
+            if rows:
+                conn.execute(insert(findings), rows)
+            conn.execute(
+                update(portals)
+                .where(portals.c.run_id == run_id, portals.c.portal_id == portal_id)
+                .values(assessed_at=now_iso())
+            )
+
+    def findings(self, run_id: str, portal_id: str | None = None) -> list[StoredFinding]:
+        query = select(findings.c.portal_id, findings.c.framework, findings.c.data).where(
+            findings.c.run_id == run_id
+        )
+        if portal_id is not None:
+            query = query.where(findings.c.portal_id == portal_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            StoredFinding(run_id, r.portal_id, r.framework, Finding.from_dict(json.loads(r.data)))
+            for r in rows
+        ]
+
+    # -------------------------------------------------------------------------------------- reviews
+    def add_reviews(self, items: list[Review]) -> None:
+        """Record review decisions, all or none."""
+        rows = [
+            {
+                "run_id": r.run_id,
+                "portal_id": r.portal_id,
+                "indicator": r.indicator,
+                "reviewer": r.reviewer,
+                "decision": Verdict(r.decision).value,
+                "comment": r.comment,
+                "decided_at": r.decided_at or now_iso(),
+                "source": r.source,
+            }
+            for r in items
+        ]
+        if rows:
+            with self._tx() as conn:
+                conn.execute(insert(reviews), rows)
+
+    def reviews(self, run_id: str, portal_id: str | None = None) -> list[Review]:
+        query = select(reviews).where(reviews.c.run_id == run_id).order_by(reviews.c.decided_at, reviews.c.id)
+        if portal_id is not None:
+            query = query.where(reviews.c.portal_id == portal_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            Review(
+                run_id=r["run_id"],
+                portal_id=r["portal_id"],
+                indicator=r["indicator"],
+                reviewer=r["reviewer"],
+                decision=Verdict(r["decision"]),
+                comment=r["comment"] or "",
+                decided_at=r["decided_at"],
+                source=r["source"] or "",
+            )
+            for r in rows
+        ]
+
+    # -------------------------------------------------------------------------------------- history
+    def runs_of_portal(self, portal_id: str) -> list[dict[str, Any]]:
+        """Every run that assessed this portal, oldest first, with the run's start time."""
+        query = (
+            select(portals, runs.c.started_at)
+            .join(runs, runs.c.id == portals.c.run_id)
+            .where(portals.c.portal_id == portal_id)
+            .order_by(runs.c.started_at, runs.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [dict(r) for r in rows]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
