@@ -1,0 +1,280 @@
+"""Orchestration: crawl -> parse -> probe -> assess -> store -> report, for one or many portals.
+
+One portal's failure (unreachable, hostile, broken, or a bug in a rule) never stops the batch: that portal
+is stored with every indicator `not_assessed` and the reason, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assessors.site import Site
+from crawler.scope import Scope
+from indicators.catalog import Catalog, load_catalog
+from losi.layout import PortalFiles, portal_files
+from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict
+from losi.store import Store
+
+Progress = Callable[[str], None]
+
+DEFAULT_FORMATS = ("csv", "json", "xlsx", "html")
+
+
+def stderr_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class RunOptions:
+    out_dir: Path
+    data_dir: Path
+    db_url: str | None = None
+    probes: bool = True  # live-browser checks (mobile, search, axe, vnu)
+    formats: Iterable[str] = DEFAULT_FORMATS
+    progress: Progress = stderr_progress
+    resume_run: str | None = None  # continue this run: portals already assessed in it are skipped
+    from_run: str | None = None  # re-assess this run's captures instead of crawling again
+    note: str = ""
+
+
+@dataclass
+class PortalOutcome:
+    portal_id: str
+    status: str  # assessed | not_assessed
+    reason: str = ""
+    pages: int = 0
+    met: int = 0
+    total: int = 0
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    out_dir: Path
+    reports: dict[str, Path] = field(default_factory=dict)
+    portals: list[PortalOutcome] = field(default_factory=list)
+
+
+class PipelineError(RuntimeError):
+    """A problem with the request as a whole (unknown run to resume, unknown framework...)."""
+
+
+def run_assessment(portals: list[PortalConfig], options: RunOptions) -> RunOutcome:
+    store = Store(options.db_url, options.data_dir)
+    try:
+        return _run(store, portals, options)
+    finally:
+        store.close()
+
+
+def _run(store: Store, portals: list[PortalConfig], options: RunOptions) -> RunOutcome:
+    for portal in portals:
+        load_catalog(portal.framework)  # fail early, before any crawl, on an unknown framework
+    if options.from_run and not store.get_run(options.from_run):
+        raise PipelineError(f"no run {options.from_run!r} in the store (see `losi runs`)")
+
+    done: set[str] = set()
+    if options.resume_run:
+        if not store.get_run(options.resume_run):
+            raise PipelineError(f"no run {options.resume_run!r} to resume (see `losi runs`)")
+        run_id = options.resume_run
+        known = {p["portal_id"]: p for p in store.portals(run_id)}
+        done = {pid for pid, p in known.items() if p["status"] in ("assessed", "not_assessed")}
+        for portal in portals:
+            if portal.id not in known:
+                store.add_portal(run_id, portal)
+    else:
+        run_id = store.create_run(options.out_dir, note=options.note)
+        for portal in portals:
+            store.add_portal(run_id, portal)
+
+    progress = options.progress
+    progress(f"run {run_id}: {len(portals)} portal(s), store {store.url}")
+    outcome = RunOutcome(run_id=run_id, out_dir=options.out_dir)
+    for number, portal in enumerate(portals, start=1):
+        prefix = f"[{number}/{len(portals)}] {portal.id}"
+        if portal.id in done:
+            progress(f"{prefix}: already assessed in run {run_id}, skipped")
+            continue
+        outcome.portals.append(assess_portal(store, run_id, portal, options, prefix))
+
+    store.finish_run(run_id)
+    progress(f"run {run_id}: writing reports to {options.out_dir}")
+    from outputs.reports import write_reports
+
+    outcome.reports = write_reports(store, run_id, options.out_dir, options.formats)
+    return outcome
+
+
+def assess_portal(
+    store: Store, run_id: str, portal: PortalConfig, options: RunOptions, prefix: str
+) -> PortalOutcome:
+    progress = options.progress
+    files = portal_files(options.data_dir, run_id, portal.id)
+    files.root.mkdir(parents=True, exist_ok=True)
+    catalog = load_catalog(portal.framework)
+    started = time.monotonic()
+    try:
+        source = _captures_for(portal, files, options, prefix)
+        if isinstance(source, str):  # the crawl failed: say why on every indicator
+            return _not_assessed(store, run_id, portal, catalog, source, prefix, progress)
+        site = load_site(portal, source)
+        crawl_seconds = time.monotonic() - started
+        if not site.pages:
+            reason = "no HTML page could be fetched from the home page"
+            summary = _read_json(source.crawl_summary)
+            if summary.get("reason"):
+                reason = f"{reason}: {summary['reason']}"
+            return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress)
+        store.set_portal_status(
+            run_id, portal.id, "crawled", pages_count=len(site.pages), crawl_seconds=crawl_seconds
+        )
+        store.save_pages(run_id, portal.id, site.pages)
+
+        if options.probes:
+            site.probes = _probes_for(site, files, source, prefix, progress)
+        progress(f"{prefix}: assessing {len(catalog.indicators)} indicators on {len(site.pages)} pages")
+        from assessors.engine import assess_site
+
+        findings = assess_site(site, catalog)
+        store.save_findings(run_id, portal.id, catalog.id, findings)
+        store.set_portal_status(run_id, portal.id, "assessed")
+        met = sum(f.verdict == Verdict.MET for f in findings)
+        progress(f"{prefix}: {met} of {len(findings)} indicators met ({time.monotonic() - started:.1f} s)")
+        return PortalOutcome(portal.id, "assessed", pages=len(site.pages), met=met, total=len(findings))
+    except Exception as exc:  # one portal never stops the batch
+        (files.root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        reason = (
+            f"internal error while assessing: {type(exc).__name__}: {exc} (details in {files.root}/error.txt)"
+        )
+        return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress)
+
+
+def _captures_for(
+    portal: PortalConfig, files: PortalFiles, options: RunOptions, prefix: str
+) -> PortalFiles | str:
+    """The files holding this portal's captures, or the reason there are none."""
+    progress = options.progress
+    if options.from_run:
+        source = portal_files(options.data_dir, options.from_run, portal.id)
+        if not source.captures.is_file():
+            return f"run {options.from_run} holds no captures for portal {portal.id}"
+        progress(f"{prefix}: re-assessing the captures of run {options.from_run} (no crawl)")
+        return source
+    from crawler.runner import crawl_portal
+
+    progress(f"{prefix}: crawling {portal.home_url} (up to {portal.limits.max_pages} pages)")
+    result = crawl_portal(portal, files, progress=lambda line: progress(f"{prefix}: {line}"))
+    summary = f"{prefix}: crawl {result.status}: {result.pages} pages in {result.seconds:.1f} s"
+    progress(f"{summary} ({result.reason})" if result.reason else summary)
+    if result.status == "failed" and result.pages == 0:
+        return result.reason or "the crawl failed"
+    return files
+
+
+def _probes_for(site: Site, files: PortalFiles, source: PortalFiles, prefix: str, progress: Progress) -> dict:
+    if source.root != files.root and source.probes.is_file():
+        shutil.copyfile(source.probes, files.probes)
+        if source.screenshots.is_dir() and not files.screenshots.exists():
+            shutil.copytree(source.screenshots, files.screenshots)
+        return _read_json(files.probes)
+    progress(f"{prefix}: live browser checks (mobile, search, accessibility, validity)")
+    from assessors.probes import run_probes
+
+    return run_probes(site, files, progress=lambda line: progress(f"{prefix}: {line}"))
+
+
+def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
+    """Parse every capture once into page documents; the home page comes first."""
+    from crawler.captures import iter_captures
+    from crawler.parse import parse_page
+
+    scope = Scope.for_portal(portal)
+    inside: dict[str, PageDoc] = {}
+    outside: dict[str, PageDoc] = {}
+    home_keys = {portal.home_url, portal.home_url.rstrip("/")}
+    home: PageDoc | None = None
+    for capture in iter_captures(files):
+        if capture.status >= 400:
+            continue
+        doc = parse_page(
+            capture.body,
+            url=capture.url,
+            final_url=capture.final_url,
+            status=capture.status,
+            content_type=capture.content_type,
+            scope=scope,
+            headers=capture.headers,
+            depth=capture.depth,
+            rendered=capture.rendered,
+            fetched_at=capture.fetched_at,
+            screenshot=capture.screenshot,
+        )
+        if doc is None:
+            continue
+        target = outside if capture.outside else inside
+        previous = target.get(doc.url_key)
+        if previous is not None and not (doc.rendered and not previous.rendered):
+            continue  # keep the first capture, unless a rendered one replaces a static one
+        target[doc.url_key] = doc
+        is_home = capture.url in home_keys or (home is None and capture.depth == 0)
+        if not capture.outside and is_home and (home is None or doc.rendered or capture.url in home_keys):
+            home = doc
+    pages = list(inside.values())
+    if home is not None:
+        pages = [home, *[p for p in pages if p.url_key != home.url_key]]
+    external: dict[str, Link] = {}
+    for page in pages:
+        for link in page.links:
+            if not link.internal:
+                external.setdefault(link.url, link)
+    return Site(
+        portal=portal,
+        pages=pages,
+        external=list(external.values()),
+        portal_dir=files.root,
+        outside_pages=list(outside.values()),
+    )
+
+
+def unassessed_findings(catalog: Catalog, reason: str) -> list[Finding]:
+    return [
+        Finding(
+            indicator=indicator.code,
+            verdict=Verdict.NOT_ASSESSED,
+            rule="none",
+            explanation=f"portal not assessed: {reason}",
+            confidence=0.0,
+            method=Method.HUMAN.value,
+        )
+        for indicator in catalog.indicators
+    ]
+
+
+def _not_assessed(
+    store: Store,
+    run_id: str,
+    portal: PortalConfig,
+    catalog: Catalog,
+    reason: str,
+    prefix: str,
+    progress: Progress,
+) -> PortalOutcome:
+    store.save_findings(run_id, portal.id, catalog.id, unassessed_findings(catalog, reason))
+    store.set_portal_status(run_id, portal.id, "not_assessed", reason=reason)
+    progress(f"{prefix}: NOT ASSESSED: {reason}")
+    return PortalOutcome(portal.id, "not_assessed", reason=reason, total=len(catalog.indicators))
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

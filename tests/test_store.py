@@ -1,0 +1,130 @@
+"""The run store keeps what was assessed consistent, on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from losi.models import Evidence, Finding, PortalConfig, Verdict
+from losi.store import Review, Store, StoreError
+
+
+def _finding(code: str, verdict: Verdict = Verdict.MET) -> Finding:
+    return Finding(
+        code, verdict, "contact-details", "found", evidence=[Evidence("http://x/c", "footer", "tel")]
+    )
+
+
+def exercise(store: Store) -> None:
+    run_id = store.create_run("out")
+    store.add_portal(run_id, PortalConfig(id="city", home_url="https://city.example/", languages=["uz"]))
+    store.save_findings(run_id, "city", "losi-2024", [_finding("214"), _finding("206", Verdict.NOT_MET)])
+    # saving again replaces, never duplicates
+    store.save_findings(run_id, "city", "losi-2024", [_finding("214", Verdict.NOT_MET)])
+    stored = store.findings(run_id)
+    assert [(s.portal_id, s.finding.indicator, s.finding.verdict) for s in stored] == [
+        ("city", "214", Verdict.NOT_MET)
+    ]
+    assert stored[0].finding.evidence[0].selector == "footer"
+    store.add_reviews([Review(run_id, "city", "214", "ana", Verdict.MET, "seen in footer")])
+    assert store.reviews(run_id)[0].decision == Verdict.MET
+    assert store.portal_config(run_id, "city").languages == ["uz"]
+    store.finish_run(run_id)
+    assert store.get_run(run_id)["status"] == "finished"
+    assert store.latest_run_id() == run_id
+    assert [r["run_id"] for r in store.runs_of_portal("city")] == [run_id]
+
+
+def test_sqlite_store(tmp_path: Path) -> None:
+    store = Store(data_dir=tmp_path)
+    exercise(store)
+    assert (tmp_path / "losi.sqlite").is_file()
+
+
+def test_failed_write_leaves_previous_findings(tmp_path: Path) -> None:
+    store = Store(data_dir=tmp_path)
+    run_id = store.create_run()
+    store.add_portal(run_id, PortalConfig(id="city", home_url="https://city.example/"))
+    store.save_findings(run_id, "city", "losi-2024", [_finding("214")])
+    duplicate = [_finding("206"), _finding("206")]  # primary-key clash half-way through the insert
+    with pytest.raises(Exception):  # noqa: B017
+        store.save_findings(run_id, "city", "losi-2024", duplicate)
+    assert [s.finding.indicator for s in store.findings(run_id)] == ["214"]
+
+
+def test_unopenable_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+
+
+def _pg_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").is_file():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    pg_bin = _pg_bin()
+    if pg_bin is None:
+        pytest.skip("PostgreSQL server binaries not installed (make setup installs them)")
+    pytest.importorskip("psycopg")
+    workdir = Path(tempfile.mkdtemp(prefix="losi-pg-"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(workdir, "postgres", "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data = workdir / "data"
+    subprocess.run(
+        [*run_as, str(pg_bin / "initdb"), "-A", "trust", "-U", "losi", "-D", str(data)],
+        check=True,
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [
+            *run_as,
+            str(pg_bin / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        time.sleep(0.5)
+        yield f"postgresql+psycopg://losi@127.0.0.1:{port}/postgres"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
+    store = Store(postgres_url, tmp_path)
+    exercise(store)
+    store.close()
