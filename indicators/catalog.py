@@ -6,6 +6,8 @@ these objects; it never hard-codes an indicator list, a denominator or a band cu
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -15,6 +17,7 @@ import yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalogs"
 MODES = ("automated", "semi-automated", "human")
+RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # kebab-case, as assessors/registry.py registers them
 
 
 class CatalogError(ValueError):
@@ -111,7 +114,20 @@ def _require(obj: dict[str, Any], key: str, where: str, kind: type | tuple[type,
     return value
 
 
-def catalog_from_dict(data: Any, where: str) -> Catalog:
+@cache
+def known_concepts() -> frozenset[str]:
+    """Concept ids of indicators/concepts.yaml (what an indicator may name in `concepts`)."""
+    from indicators.lexicon import LexiconError, load_concepts
+
+    try:
+        return frozenset(load_concepts())
+    except LexiconError as exc:
+        raise CatalogError(f"concepts.yaml: {exc}") from exc
+
+
+def catalog_from_dict(data: Any, where: str, *, concept_ids: Collection[str] | None = None) -> Catalog:
+    """Build a Catalog from parsed YAML; concept_ids defaults to the ids of indicators/concepts.yaml."""
+    concepts_known = known_concepts() if concept_ids is None else concept_ids
     if not isinstance(data, dict):
         raise CatalogError(f"{where}: the catalog must be a mapping")
     cat_id = _require(data, "id", where)
@@ -156,9 +172,14 @@ def catalog_from_dict(data: Any, where: str) -> Catalog:
         rule = raw.get("rule")
         if rule is not None and not isinstance(rule, str):
             raise CatalogError(f"{iwhere}: field 'rule' must be a rule id or null")
+        if rule is not None and not RULE_ID.match(rule):
+            raise CatalogError(f"{iwhere}: field 'rule' is {rule!r}, not a kebab-case rule id (like 'contact-details')")
         concepts = raw.get("concepts") or []
         if not isinstance(concepts, list) or not all(isinstance(c, str) for c in concepts):
             raise CatalogError(f"{iwhere}: field 'concepts' must be a list of concept ids")
+        unknown = [c for c in concepts if c not in concepts_known]
+        if unknown:
+            raise CatalogError(f"{iwhere}: field 'concepts' names unknown concept(s) {unknown} (see concepts.yaml)")
         params = raw.get("params") or {}
         if not isinstance(params, dict):
             raise CatalogError(f"{iwhere}: field 'params' must be a mapping")

@@ -1,0 +1,275 @@
+"""Language of a text, language tags, and the language versions a page links to.
+
+Detection: the script decides Georgian and Armenian; letters only some alphabets have (ў, ҷ, ә, ө, ə, ă...)
+and the stopword lists of the lexicon files decide among the Cyrillic and Latin languages; langdetect is
+the fallback for languages without a lexicon. The words themselves are data (indicators/lexicons/*.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlsplit
+
+from indicators.lexicon import LanguageInfo, Lexicon, normalize
+from indicators.translit import APOSTROPHES, latin_to_cyrillic
+from losi.models import Link
+
+# Letters that only some of the alphabets in scope use (Unicode facts, not words).
+_CYRILLIC_MARKERS = {
+    "uz": "ўқғҳ",
+    "tg": "ҷӣӯҳқғ",
+    "kk": "әұіңқғөүһ",
+    "ky": "өүң",
+}
+_CYRILLIC_UNIQUE = {"uz": "ў", "tg": "ҷӣӯ", "kk": "әұіһ"}
+_LATIN_MARKERS = {"az": "əığşçöü", "ro": "ăâîșțşţ"}
+_LATIN_UNIQUE = {"az": "ə", "ro": "ăț"}
+_LANG_QUERY_KEYS = {"lang", "language", "lng", "hl", "locale", "lan"}
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+_APOS = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
+_SAMPLE = 6000
+
+
+def normalize_lang_tag(tag: str) -> str:
+    """"uz-Cyrl-UZ" -> "uz", "ru_RU" -> "ru", "EN" -> "en", "" -> "" (ISO 639-1 where it has one)."""
+    tag = (tag or "").strip().lower().replace("_", "-")
+    if not tag or tag in {"x-default", "*"}:
+        return ""
+    primary = tag.split("-")[0]
+    three = {"eng": "en", "rus": "ru", "uzb": "uz", "kaz": "kk", "kir": "ky", "kgz": "ky", "tgk": "tg",
+             "kat": "ka", "geo": "ka", "hye": "hy", "arm": "hy", "aze": "az", "ron": "ro", "rum": "ro"}  # fmt: skip
+    return three.get(primary, primary) if primary.isalpha() else ""
+
+
+@lru_cache(maxsize=1)
+def _infos() -> dict[str, LanguageInfo]:
+    return dict(Lexicon.load().language_info)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for code, info in _infos().items():
+        words = {unicodedata.normalize("NFKC", w).translate(_APOS).lower() for w in info.stopwords}
+        if code == "uz":  # the same words written in Cyrillic
+            words |= {latin_to_cyrillic(w).lower() for w in words}
+        out[code] = frozenset(words)
+    return out
+
+
+def _script_counts(text: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for char in text:
+        if not char.isalpha():
+            continue
+        if "\u10a0" <= char <= "\u10ff" or "\u1c90" <= char <= "\u1cbf":
+            counts["Geor"] += 1
+        elif "\u0530" <= char <= "\u058f" or "\ufb13" <= char <= "\ufb17":
+            counts["Armn"] += 1
+        elif "\u0400" <= char <= "\u052f":
+            counts["Cyrl"] += 1
+        elif char.isascii() or "\u00c0" <= char <= "\u024f" or char == "ə":
+            counts["Latn"] += 1
+        else:
+            counts["other"] += 1
+    return counts
+
+
+def _stopword_hits(words: list[str], langs: Iterable[str]) -> dict[str, int]:
+    stop = _stopwords()
+    return {lang: sum(1 for w in words if w in stop.get(lang, ())) for lang in langs}
+
+
+def _langdetect(text: str) -> str:
+    try:
+        from langdetect import DetectorFactory, detect_langs
+        from langdetect.lang_detect_exception import LangDetectException
+    except ImportError:
+        return ""
+    DetectorFactory.seed = 0
+    try:
+        best = detect_langs(text)[0]
+    except (LangDetectException, IndexError):
+        return ""
+    return normalize_lang_tag(best.lang) if best.prob >= 0.85 else ""
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language, or "" when unsure (too little text, mixed, unknown)."""
+    sample = unicodedata.normalize("NFKC", (text or "")[:_SAMPLE]).translate(_APOS).lower()
+    scripts = _script_counts(sample)
+    letters = sum(scripts.values())
+    if letters < 12:
+        return ""
+    script, count = scripts.most_common(1)[0]
+    if count < 0.5 * letters:
+        return ""
+    if script == "Geor":
+        return "ka"
+    if script == "Armn":
+        return "hy"
+    words = _WORD.findall(sample)
+    if script == "Cyrl":
+        return _cyrillic(sample, words)
+    if script == "Latn":
+        return _latin(sample, words)
+    return _langdetect(sample)
+
+
+def _cyrillic(sample: str, words: list[str]) -> str:
+    letters = Counter(c for c in sample if c.isalpha())
+    total = sum(letters.values()) or 1
+    hits = _stopword_hits(words, ("ru", "uz", "kk", "ky", "tg"))
+    score: dict[str, float] = {lang: 2.0 * n for lang, n in hits.items()}
+    for lang, markers in _CYRILLIC_MARKERS.items():
+        score[lang] += sum(letters[c] for c in markers) * 100.0 / total
+    for lang, unique in _CYRILLIC_UNIQUE.items():
+        if any(letters[c] for c in unique):
+            score[lang] += 10
+    if letters["ә"] or letters["ұ"] or letters["і"]:
+        score["ky"] -= 10  # Kyrgyz has ө ү ң but never ә ұ і
+    if not any(letters[c] for c in "ўқғҳҷӣӯәұіңөүһ"):
+        score["ru"] += 5
+        if letters["ы"] or letters["щ"] or letters["ё"]:
+            score["ru"] += 5
+    best = max(score, key=lambda lang: score[lang])
+    if score[best] <= 0:
+        return _langdetect(sample)
+    if best == "ru" and not hits["ru"]:
+        guess = _langdetect(sample)  # Ukrainian, Bulgarian, Serbian... have no lexicon here
+        return guess or "ru"
+    return best
+
+
+def _latin(sample: str, words: list[str]) -> str:
+    letters = Counter(c for c in sample if c.isalpha())
+    total = sum(letters.values()) or 1
+    hits = _stopword_hits(words, ("en", "uz", "az", "ro"))
+    score: dict[str, float] = {lang: 2.0 * n for lang, n in hits.items()}
+    for lang, markers in _LATIN_MARKERS.items():
+        score[lang] += sum(letters[c] for c in markers) * 50.0 / total
+    for lang, unique in _LATIN_UNIQUE.items():
+        if any(letters[c] for c in unique):
+            score[lang] += 10
+    score["uz"] += 3 * len(re.findall(r"\b(?:o|g)'\w", sample))
+    best = max(score, key=lambda lang: score[lang])
+    n_words = max(len(words), 1)
+    if score[best] < 4 or (hits.get(best, 0) / n_words < 0.04 and score[best] < 12):
+        return _langdetect(sample) or (best if score[best] >= 4 else "")
+    return best
+
+
+# --------------------------------------------------------------------------- language versions
+
+
+def _same_site(host: str, page_host: str) -> bool:
+    host, page_host = host.lower().removeprefix("www."), page_host.lower().removeprefix("www.")
+    return host == page_host or host.endswith("." + page_host) or page_host.endswith("." + host)
+
+
+@lru_cache(maxsize=1)
+def _switcher_names() -> dict[str, str]:
+    """normalized switcher label -> language."""
+    names: dict[str, str] = {}
+    for code, info in _infos().items():
+        for name in (*info.switcher, info.name, code):
+            names.setdefault(normalize(name), code)
+    return names
+
+
+@lru_cache(maxsize=1)
+def _url_codes() -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for code, info in _infos().items():
+        for value in (code, *info.url_codes):
+            codes.setdefault(value.lower(), code)
+    return codes
+
+
+def _label_language(link: Link) -> str:
+    names = _switcher_names()
+    for label in (link.text, link.title, link.aria_label):
+        key = normalize(label).strip(" .:|/()[]")
+        if key and key in names:
+            return names[key]
+    return ""
+
+
+def _url_language(url: str, page_host: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not _same_site(parts.hostname or "", page_host):
+        return ""
+    codes = _url_codes()
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in _LANG_QUERY_KEYS:
+            lang = codes.get(value.lower()) or normalize_lang_tag(value)
+            if lang:
+                return lang
+    segments = [s for s in parts.path.split("/") if s]
+    if segments and segments[0].lower() in codes:
+        return codes[segments[0].lower()]
+    sub = (parts.hostname or "").split(".")[0].lower()
+    if sub in codes and sub not in page_host.lower().split(".")[:1]:
+        return codes[sub]
+    return ""
+
+
+def language_versions(links: Iterable[Link], page_url: str) -> dict[str, str]:
+    """Language -> URL of that language version of the site, from the links of one page.
+
+    Sources, strongest first: hreflang; a switcher anchor naming a language ("English", "Русский",
+    "O'zbekcha", "EN"); a same-site URL with a language path segment (/ru/, /en/) or ?lang=xx.
+    """
+    try:
+        page_host = urlsplit(page_url).hostname or ""
+    except ValueError:
+        page_host = ""
+    by_hreflang: dict[str, str] = {}
+    by_label: dict[str, str] = {}
+    by_url: dict[str, tuple[int, str]] = {}
+    for link in links:
+        if not link.url:
+            continue
+        lang = normalize_lang_tag(link.hreflang)
+        if lang:
+            by_hreflang.setdefault(lang, link.url)
+            continue
+        lang = _label_language(link)
+        url_lang = _url_language(link.url, page_host)
+        if lang and (not url_lang or url_lang == lang):
+            by_label.setdefault(lang, link.url)
+        elif url_lang:
+            depth = len([s for s in urlsplit(link.url).path.split("/") if s])
+            in_menu = link.region in ("header", "nav")
+            rank = depth + (0 if in_menu else 10)
+            if url_lang not in by_url or rank < by_url[url_lang][0]:
+                by_url[url_lang] = (rank, link.url)
+    out: dict[str, str] = {}
+    for source in (by_hreflang, by_label, {k: v for k, (_r, v) in by_url.items()}):
+        for lang, url in source.items():
+            out.setdefault(lang, url)
+    page_lang = _url_language(page_url, page_host)
+    if page_lang:
+        out.setdefault(page_lang, page_url)
+    return out
+
+
+def script_of(text: str) -> str:
+    """The dominant script of a text: Latn, Cyrl, Geor, Armn, other, or "" for no letters."""
+    counts = _script_counts(text)
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def uzbek_script(text: str) -> str:
+    """For Uzbek text: "Cyrl" or "Latn"."""
+    return "Cyrl" if script_of(text) == "Cyrl" else "Latn"
+
+
+__all__ = ["detect_language", "language_versions", "normalize_lang_tag", "script_of"]

@@ -1,0 +1,531 @@
+"""Concept lexicons: what an indicator's concepts look like in each language, in text and in URLs.
+
+Data lives in indicators/concepts.yaml (concept id -> description) and indicators/lexicons/<lang>.yaml
+(concept -> terms, url patterns, exclude terms). This module only compiles and matches them.
+
+Term syntax (in the YAML files):
+- words are matched whole ("contact" does not fire inside "contactless"); case does not matter;
+- a trailing `*` on a word allows any ending ("новост*" = новости, новостей, новостная ...);
+- words of a phrase may be separated by spaces, hyphens, slashes or a colon;
+- an Uzbek term in Latin also matches Uzbek Cyrillic text (the text is transliterated, see translit.py).
+
+URL pattern syntax: a slug matched as a whole token of the decoded, lower-cased "host/path?query"
+(tokens are split by / ? & = . _ - #); `*` allows any ending within the token; `re:` starts a raw regex.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from indicators.translit import APOSTROPHES, cyrillic_to_latin_map, has_cyrillic
+
+DATA_DIR = Path(__file__).parent
+CONCEPTS_FILE = DATA_DIR / "concepts.yaml"
+LEXICON_DIR = DATA_DIR / "lexicons"
+
+# One-to-one character substitutions applied to text before matching (offsets stay valid).
+_PREP_TABLE = str.maketrans(
+    {**{a: "'" for a in APOSTROPHES}, "ş": "ș", "Ş": "Ș", "ţ": "ț", "Ţ": "Ț", "İ": "I", "\u00a0": " "}
+)
+# Optional-diacritics folding for languages often written without them (set per language in its file).
+_DIACRITIC_CLASSES = {"ă": "[ăâa]", "â": "[âăa]", "î": "[îi]", "ș": "[șs]", "ț": "[țt]"}
+_SEPARATOR = r"(?:\s*[-–—/&:,]\s*|\s+)"
+_URL_TOKEN_SEP = r"/?&=._#\-"
+
+
+class LexiconError(ValueError):
+    """A lexicon or concepts file is malformed. The message names the file, the concept and the field."""
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    concept: str
+    lang: str
+    term: str  # the term as written in the lexicon
+    start: int  # offsets into the ORIGINAL text
+    end: int
+    text: str  # the original text[start:end]
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    description: str
+    exclude: tuple[str, ...] = ()  # concept ids whose matches veto an overlapping match of this one
+
+
+@dataclass(frozen=True)
+class LanguageInfo:
+    code: str
+    name: str
+    script: str
+    switcher: tuple[str, ...]  # how a language switcher names this language ("English", "EN", "Русский")
+    url_codes: tuple[str, ...]  # path segments / query values meaning this language ("en", "eng")
+    stopwords: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- text preparation
+
+
+def _prepare(text: str) -> str:
+    """Lower-case matching form of `text` with exactly the same length (so offsets map 1:1)."""
+    text = text.translate(_PREP_TABLE)
+    if not unicodedata.is_normalized("NFKC", text):
+        nfkc = unicodedata.normalize("NFKC", text)
+        if len(nfkc) == len(text):
+            text = nfkc
+    lower = text.lower()
+    if len(lower) != len(text):
+        lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lower
+
+
+@lru_cache(maxsize=32)
+def _prepared(text: str) -> str:
+    return _prepare(text)
+
+
+@lru_cache(maxsize=32)
+def _latinised(text: str) -> tuple[str, tuple[int, ...]] | None:
+    """The prepared text with Cyrillic transliterated to Uzbek Latin, and its offset map; None if no Cyrillic."""
+    prepared = _prepared(text)
+    if not has_cyrillic(prepared):
+        return None
+    latin, index = cyrillic_to_latin_map(prepared)
+    return latin, tuple(index)
+
+
+def normalize(text: str) -> str:
+    """Matching key: NFKC, casefold, one apostrophe, single spaces, Cyrillic -> Uzbek Latin.
+
+    Compare normalize(a) == normalize(b); do not show the result to people (Cyrillic of every language
+    becomes Latin, so Russian "Контакты" and Uzbek "Kontaktlar" share a script).
+    """
+    text = unicodedata.normalize("NFKC", text or "").translate(_PREP_TABLE).casefold()
+    text = " ".join(text.split())
+    return cyrillic_to_latin_map(text)[0] if has_cyrillic(text) else text
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+def _term_key(term: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", term).translate(_PREP_TABLE).lower().split())
+
+
+def _word_regex(word: str, options: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    for char in word:
+        if char == "*":
+            parts.append(r"\w*")
+        elif char == "'" and options.get("apostrophe_optional"):
+            parts.append("'?")
+        elif char == "ı":
+            parts.append("[ıi]")
+        elif char in _DIACRITIC_CLASSES and options.get("diacritics_optional"):
+            parts.append(_DIACRITIC_CLASSES[char])
+        elif char == "-":
+            parts.append(r"[-\s]?")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+def term_regex(term: str, options: Mapping[str, Any] | None = None, latinise: bool = False) -> str:
+    """Regex (without boundaries) for one lexicon term, matched against prepared text."""
+    key = _term_key(term)
+    if latinise and has_cyrillic(key):
+        key = cyrillic_to_latin_map(key)[0]
+    return _SEPARATOR.join(_word_regex(w, options or {}) for w in key.split(" "))
+
+
+def _start_keys(term_rx_key: str, options: Mapping[str, Any]) -> set[str] | None:
+    """Index keys under which a term can start: "2:xy" (a word starting with xy, or the one-letter word x)
+    or "1:x" (any word starting with x, for a term like "x*"). None: the term must be scanned for."""
+    first = term_rx_key.split(" ")[0][:4]
+    variants = [""]
+    for char in first:
+        if char == "*":
+            variants = [v + "*" for v in variants]
+            break
+        if char == "'" and options.get("apostrophe_optional"):
+            alts = ["'", ""]
+        elif char == "ı":
+            alts = ["ı", "i"]
+        elif char in _DIACRITIC_CLASSES and options.get("diacritics_optional"):
+            alts = [c for c in _DIACRITIC_CLASSES[char] if c not in "[]"]
+        elif char == "-":
+            alts = ["-", ""]
+        else:
+            alts = [char]
+        variants = [v + a for v in variants for a in alts]
+    keys: set[str] = set()
+    for variant in variants:
+        run = re.match(r"\w+", variant)
+        if not run:
+            return None
+        word = run.group()
+        starred = variant[run.end() : run.end() + 1] == "*"
+        if len(word) >= 2:
+            keys.add("2:" + word[:2])
+        elif starred:
+            keys.add("1:" + word)
+        elif run.end() < len(variant) or len(variant) == len(first):
+            keys.add("2:" + word)  # a one-letter word: followed by a non-word char or the end
+        else:
+            return None
+    return keys
+
+
+@lru_cache(maxsize=64)
+def _word_index(subject: str) -> dict[str, list[int]]:
+    """Start offsets of the words of `subject`, by their first one and first two characters."""
+    index: dict[str, list[int]] = {}
+    for m in re.finditer(r"\w+", subject):
+        word = m.group()
+        start = m.start()
+        index.setdefault("2:" + word[:2], []).append(start)
+        index.setdefault("1:" + word[0], []).append(start)
+    return index
+
+
+def url_regex(pattern: str) -> str:
+    if pattern.startswith("re:"):
+        return pattern[3:]
+    body = "".join(rf"[^{_URL_TOKEN_SEP}]*" if c == "*" else re.escape(c) for c in pattern.lower().strip("/"))
+    return rf"(?:^|(?<=[{_URL_TOKEN_SEP}])){body}(?=[{_URL_TOKEN_SEP}]|$)"
+
+
+@dataclass
+class _Entry:
+    terms: list[str]
+    url: list[str]
+    exclude: list[str]
+
+
+@dataclass
+class _TermSet:
+    """Terms compiled for index-driven matching: one anchored regex per start key."""
+
+    by_key: dict[str, re.Pattern[str]]
+    scan: re.Pattern[str] | None  # terms whose start cannot be indexed: searched the slow way
+    terms: list[tuple[str, str, re.Pattern[str]]]  # (lang, term, full regex), longest first
+
+    @classmethod
+    def build(cls, items: list[tuple[str, str, str, set[str] | None]]) -> _TermSet:
+        """items: (lang, term, regex, start keys)."""
+        items = sorted(items, key=lambda t: -len(t[2]))
+        grouped: dict[str, list[str]] = {}
+        scanned: list[str] = []
+        for _lang, _term, rx, keys in items:
+            if keys is None:
+                scanned.append(rx)
+                continue
+            for key in keys:
+                grouped.setdefault(key, []).append(rx)
+        by_key = {key: re.compile(rf"(?:{'|'.join(rxs)})(?!\w)") for key, rxs in grouped.items()}
+        scan = re.compile(rf"(?<!\w)(?:{'|'.join(scanned)})(?!\w)") if scanned else None
+        terms = [(lang, term, re.compile(rf"(?:{rx})(?!\w)")) for lang, term, rx, _ in items]
+        return cls(by_key, scan, terms)
+
+    def spans(self, subject: str) -> list[tuple[int, int]]:
+        index = _word_index(subject)
+        found: list[tuple[int, int]] = []
+        for key, rx in self.by_key.items():
+            for pos in index.get(key, ()):
+                m = rx.match(subject, pos)
+                if m:
+                    found.append(m.span())
+        if self.scan is not None:
+            found.extend(m.span() for m in self.scan.finditer(subject))
+        found.sort(key=lambda span: (span[0], -span[1]))
+        out: list[tuple[int, int]] = []
+        for span in found:
+            if not out or span[0] >= out[-1][1]:
+                out.append(span)
+        return out
+
+    def which(self, matched: str) -> tuple[str, str]:
+        for lang, term, rx in self.terms:
+            if rx.fullmatch(matched):
+                return lang, term
+        return self.terms[0][0], self.terms[0][1]
+
+
+@dataclass
+class _Compiled:
+    terms: _TermSet | None
+    exclude: _TermSet | None
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LexiconError(f"{path.name}: cannot read: {exc}") from exc
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise LexiconError(f"{where}: must be a list of strings")
+    for v in value:
+        if not isinstance(v, str) or not v.strip():
+            raise LexiconError(f"{where}: {v!r} is not a non-empty string (quote yes/no/on/off/numbers in YAML)")
+    return list(value)
+
+
+def load_concepts(path: Path = CONCEPTS_FILE) -> dict[str, Concept]:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path.name}: must map concept ids to descriptions")
+    concepts: dict[str, Concept] = {}
+    for cid, raw in data.items():
+        where = f"{path.name}: concept {cid!r}"
+        if isinstance(raw, str):
+            concepts[cid] = Concept(cid, raw)
+        elif isinstance(raw, dict) and isinstance(raw.get("description"), str):
+            concepts[cid] = Concept(cid, raw["description"], tuple(_str_list(raw.get("exclude"), where + " exclude")))
+        else:
+            raise LexiconError(f"{where}: needs a description")
+    for c in concepts.values():
+        for other in c.exclude:
+            if other not in concepts:
+                raise LexiconError(f"{path.name}: concept {c.id!r}: exclude names unknown concept {other!r}")
+    return concepts
+
+
+def available_languages() -> list[str]:
+    return sorted(p.stem for p in LEXICON_DIR.glob("*.yaml"))
+
+
+# --------------------------------------------------------------------------- the lexicon
+
+
+class Lexicon:
+    """Concept terms and URL patterns of a set of languages, compiled for fast matching."""
+
+    def __init__(
+        self,
+        concepts: Mapping[str, Concept],
+        languages: Mapping[str, LanguageInfo],
+        entries: Mapping[tuple[str, str], _Entry],
+        options: Mapping[str, Mapping[str, Any]],
+    ):
+        self.concepts: Mapping[str, Concept] = dict(concepts)
+        self.languages: tuple[str, ...] = tuple(languages)
+        self.language_info: Mapping[str, LanguageInfo] = dict(languages)
+        self._entries = dict(entries)
+        self._options = dict(options)
+        self._compiled: dict[tuple[str, tuple[str, ...], bool], _Compiled] = {}
+        self._url: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+
+    # ---- loading
+
+    @classmethod
+    def load(cls, languages: Iterable[str] | None = None) -> Lexicon:
+        """Load (once per language set) the concepts and the lexicons of `languages` (None: all)."""
+        key = None if languages is None else tuple(sorted({str(x).lower() for x in languages}))
+        return _load_cached(key)
+
+    @classmethod
+    def from_files(cls, concepts_file: Path, lexicon_files: Iterable[Path]) -> Lexicon:
+        concepts = load_concepts(concepts_file)
+        langs: dict[str, LanguageInfo] = {}
+        entries: dict[tuple[str, str], _Entry] = {}
+        options: dict[str, dict[str, Any]] = {}
+        for path in lexicon_files:
+            data = _read_yaml(path)
+            if not isinstance(data, dict):
+                raise LexiconError(f"{path.name}: must be a mapping")
+            code = str(data.get("language") or path.stem)
+            langs[code] = LanguageInfo(
+                code=code,
+                name=str(data.get("name", code)),
+                script=str(data.get("script", "")),
+                switcher=tuple(_str_list(data.get("switcher"), f"{path.name}: switcher")),
+                url_codes=tuple(_str_list(data.get("url_codes"), f"{path.name}: url_codes") or [code]),
+                stopwords=tuple(_term_key(w) for w in _str_list(data.get("stopwords"), f"{path.name}: stopwords")),
+            )
+            opts = data.get("options") or {}
+            if not isinstance(opts, dict):
+                raise LexiconError(f"{path.name}: options must be a mapping")
+            options[code] = opts
+            raw_concepts = data.get("concepts") or {}
+            if not isinstance(raw_concepts, dict):
+                raise LexiconError(f"{path.name}: concepts must be a mapping")
+            for cid, raw in raw_concepts.items():
+                where = f"{path.name}: concept {cid!r}"
+                if cid not in concepts:
+                    raise LexiconError(f"{where}: unknown concept (not in {concepts_file.name})")
+                if not isinstance(raw, dict):
+                    raise LexiconError(f"{where}: must be a mapping with terms/url/exclude")
+                unknown = set(raw) - {"terms", "url", "exclude"}
+                if unknown:
+                    raise LexiconError(f"{where}: unknown field(s) {sorted(unknown)}")
+                entry = _Entry(
+                    _str_list(raw.get("terms"), where + " terms"),
+                    _str_list(raw.get("url"), where + " url"),
+                    _str_list(raw.get("exclude"), where + " exclude"),
+                )
+                for pattern in entry.url:
+                    try:
+                        re.compile(url_regex(pattern))
+                    except re.error as exc:
+                        raise LexiconError(f"{where} url: bad pattern {pattern!r}: {exc}") from exc
+                entries[(cid, code)] = entry
+        return cls(concepts, langs, entries, options)
+
+    # ---- queries
+
+    def _concept(self, concept: str) -> Concept:
+        try:
+            return self.concepts[concept]
+        except KeyError:
+            raise KeyError(f"unknown concept {concept!r}; see indicators/concepts.yaml") from None
+
+    def _langs(self, langs: Iterable[str] | None) -> tuple[str, ...]:
+        if langs is None:
+            return self.languages
+        wanted = {str(x).lower() for x in langs}
+        chosen = tuple(code for code in self.languages if code in wanted)
+        return chosen or self.languages  # no lexicon for any of them: try every language we have
+
+    def terms(self, concept: str, lang: str | None = None) -> list[str]:
+        self._concept(concept)
+        langs = self.languages if lang is None else (lang,)
+        out: list[str] = []
+        for code in langs:
+            entry = self._entries.get((concept, code))
+            if entry:
+                out.extend(t for t in entry.terms if t not in out)
+        return out
+
+    def exclude_terms(self, concept: str, lang: str | None = None) -> list[str]:
+        self._concept(concept)
+        langs = self.languages if lang is None else (lang,)
+        return [t for code in langs for t in (self._entries.get((concept, code)) or _Entry([], [], [])).exclude]
+
+    def url_patterns(self, concept: str, lang: str | None = None) -> list[str]:
+        self._concept(concept)
+        langs = self.languages if lang is None else (lang,)
+        out: list[str] = []
+        for code in langs:
+            entry = self._entries.get((concept, code))
+            if entry:
+                out.extend(p for p in entry.url if p not in out)
+        return out
+
+    def url_match(self, concept: str, url: str) -> str | None:
+        """The URL pattern of `concept` that matches `url` (host, path and query, decoded), else None."""
+        compiled = self._url.get(concept)
+        if compiled is None:
+            compiled = [(p, re.compile(url_regex(p))) for p in self.url_patterns(concept)]
+            self._url[concept] = compiled
+        try:
+            parts = urlsplit(url or "")
+        except ValueError:
+            return None
+        host = (parts.hostname or "").lower()
+        target = unquote(host + parts.path + ("?" + parts.query if parts.query else "")).lower()
+        target = target.translate(_PREP_TABLE)
+        for pattern, rx in compiled:
+            if rx.search(target):
+                return pattern
+        return None
+
+    def _compile(self, concept: str, langs: tuple[str, ...], latin: bool) -> _Compiled:
+        """A concept's terms in several languages. latin=True: the Uzbek pass over latinised text."""
+        key = (concept, langs, latin)
+        if key in self._compiled:
+            return self._compiled[key]
+        terms: list[tuple[str, str, str, set[str] | None]] = []
+        excludes: list[tuple[str, str, str, set[str] | None]] = []
+        for code in langs:
+            entry = self._entries.get((concept, code))
+            if not entry:
+                continue
+            opts = self._options.get(code, {})
+            for bucket, words in ((terms, entry.terms), (excludes, entry.exclude)):
+                for term in words:
+                    term_key = _term_key(term)
+                    if latin and has_cyrillic(term_key):
+                        term_key = cyrillic_to_latin_map(term_key)[0]
+                    rx = term_regex(term, opts, latinise=latin)
+                    bucket.append((code, term, rx, _start_keys(term_key, opts)))
+        compiled = _Compiled(
+            _TermSet.build(terms) if terms else None, _TermSet.build(excludes) if excludes else None
+        )
+        self._compiled[key] = compiled
+        return compiled
+
+    def _raw_find(self, concept: str, text: str, langs: tuple[str, ...]) -> list[TermMatch]:
+        """Matches of one concept, vetoed by its own exclude terms (not by other concepts)."""
+        if not text:
+            return []
+        found: dict[tuple[int, int], TermMatch] = {}
+        prepared = _prepared(text)
+        latin_langs = tuple(code for code in langs if self._options.get(code, {}).get("latinise"))
+        passes: list[tuple[str, tuple[int, ...] | None, tuple[str, ...], bool]] = [(prepared, None, langs, False)]
+        if latin_langs:
+            latinised = _latinised(text)
+            if latinised is not None:
+                passes.append((latinised[0], latinised[1], latin_langs, True))
+        for subject, index, pass_langs, latin in passes:
+            comp = self._compile(concept, pass_langs, latin)
+            if comp.terms is None:
+                continue
+            vetoes = comp.exclude.spans(subject) if comp.exclude else []
+            for s, e in comp.terms.spans(subject):
+                if any(vs < e and s < ve for vs, ve in vetoes):
+                    continue
+                lang, term = comp.terms.which(subject[s:e])
+                if index is not None:
+                    s, e = index[s], index[e - 1] + 1
+                if (s, e) not in found:
+                    found[(s, e)] = TermMatch(concept, lang, term, s, e, text[s:e])
+        return sorted(found.values(), key=lambda t: (t.start, -t.end))
+
+    def find(self, concept: str, text: str, langs: Iterable[str] | None = None) -> list[TermMatch]:
+        """Where `concept` is named in `text`, in the given languages (None: all), in text order."""
+        c = self._concept(concept)
+        chosen = self._langs(langs)
+        matches = self._raw_find(concept, text, chosen)
+        if matches and c.exclude:
+            vetoes = [(m.start, m.end) for other in c.exclude for m in self._raw_find(other, text, chosen)]
+            matches = [m for m in matches if not any(vs < m.end and m.start < ve for vs, ve in vetoes)]
+        return matches
+
+    def find_any(self, concepts: Iterable[str], text: str, langs: Iterable[str] | None = None) -> list[TermMatch]:
+        out: list[TermMatch] = []
+        for concept in concepts:
+            out.extend(self.find(concept, text, langs))
+        return sorted(out, key=lambda t: (t.start, -t.end, t.concept))
+
+
+@lru_cache(maxsize=16)
+def _load_cached(languages: tuple[str, ...] | None) -> Lexicon:
+    files = sorted(LEXICON_DIR.glob("*.yaml"))
+    if languages is not None:
+        files = [f for f in files if f.stem in languages]
+    return Lexicon.from_files(CONCEPTS_FILE, files)
+
+
+def snippet(text: str, start: int, end: int, width: int = 60) -> str:
+    """The match with up to `width` characters either side, whitespace-collapsed, for evidence."""
+    left = max(0, start - width)
+    right = min(len(text), end + width)
+    out = " ".join(text[left:right].split())
+    return ("…" if left else "") + out + ("…" if right < len(text) else "")
