@@ -1,0 +1,133 @@
+"""`losi a11y URL [URL ...]`: axe-core (WCAG 2.1 A/AA) and our own checks on live pages.
+
+With --json it prints a JSON array, one object per URL, in axe-core's own shape (violations, incomplete,
+passes, inapplicable; each rule with its id and nodes) plus axe_version, and our extra checks under
+"losi_checks" (ids start with "losi-", which axe never uses).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+from assessors.axe import RESULT_TYPES, WCAG_TAGS, AxeNotFound, axe_source, axe_version, run_axe, run_extra_checks
+from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
+from crawler.scope import host_of, is_private_host
+
+EXAMPLES = """examples:
+  losi a11y https://tashkent.uz/
+  losi a11y https://tbilisi.gov.ge/ https://yerevan.am/ --json > a11y.json
+  losi a11y http://127.0.0.1:8000/ --allow-private --tags wcag2a,wcag2aa
+"""
+
+
+class UsageError(ValueError):
+    pass
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Check pages for WCAG 2.1 A/AA problems with axe-core and losi's own checks."
+    parser.epilog = EXAMPLES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("urls", nargs="+", metavar="URL", help="http(s) page(s) to check")
+    parser.add_argument("--json", action="store_true", help="print axe-core's raw result shape as JSON")
+    parser.add_argument(
+        "--tags", default=",".join(WCAG_TAGS),
+        help="comma-separated axe tags to run (default: %(default)s); 'all' runs every axe rule",
+    )  # fmt: skip
+    parser.add_argument("--allow-private", action="store_true",
+                        help="allow loopback and private addresses (127.0.0.1, 10.x, intranets)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each page (default 30)")
+
+
+def check_url(url: str, allow_private: bool) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"not an http(s) URL: {url!r}")
+    if not allow_private and is_private_host(host_of(url)):
+        raise UsageError(f"{url} is a loopback or private address; pass --allow-private to check it anyway")
+    return url.strip()
+
+
+def _tags(value: str) -> list[str]:
+    if value.strip().lower() == "all":
+        return []
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+async def _check_all(urls: list[str], tags: list[str], timeout_ms: int) -> list[dict[str, Any]]:
+    async with chromium() as browser:
+        context = await browser.new_context(viewport={"width": 1366, "height": 900})
+
+        async def one(page: Any, url: str) -> dict[str, Any]:
+            response = await page.goto(url, wait_until="load", timeout=timeout_ms)
+            result = await run_axe(page, tags=tags, result_types=RESULT_TYPES)
+            out: dict[str, Any] = {"url": url, "final_url": page.url,
+                                   "status": response.status if response else None,
+                                   "axe_version": (result.get("testEngine") or {}).get("version", axe_version())}
+            for key in RESULT_TYPES:
+                out[key] = result.get(key, [])
+            for key in ("testEngine", "testRunner", "testEnvironment", "toolOptions", "timestamp"):
+                if key in result:
+                    out[key] = result[key]
+            out["losi_checks"] = await run_extra_checks(page)
+            return out
+
+        try:
+            results = await PagePool(context, workers=2, recycle_after=50).map(urls, one)
+        finally:
+            await context.close()
+    return [
+        r if isinstance(r, dict) else {"url": u, "error": f"{type(r).__name__}: {r}".splitlines()[0][:300]}
+        for u, r in zip(urls, results, strict=True)
+    ]
+
+
+def summary(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"{result['url']}\n  could not check: {result['error']}\n"
+    lines = [f"{result['url']}  (axe-core {result['axe_version']}, HTTP {result.get('status')})"]
+    violations = result.get("violations", [])
+    lines.append(f"  {len(violations)} violations, {len(result.get('incomplete', []))} to review, "
+                 f"{len(result.get('passes', []))} rules passed")
+    for v in violations:
+        lines.append(f"  - {v['id']} [{v.get('impact')}] {v.get('help')} ({len(v.get('nodes', []))} elements)")
+        for n in v.get("nodes", [])[:5]:
+            lines.append(f"      {', '.join(map(str, n.get('target', [])))}")
+    for c in result.get("losi_checks", []):
+        lines.append(f"  - {c['id']} [{c['result']}] {c.get('help')}")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        urls = [check_url(u, args.allow_private) for u in args.urls]
+        axe_source()
+    except (UsageError, AxeNotFound) as exc:
+        print(f"losi a11y: error: {exc}", file=sys.stderr)
+        return 2
+    timeout_ms = max(1, int(args.timeout * 1000))
+    try:
+        results = run_sync(lambda: _check_all(urls, _tags(args.tags), timeout_ms))
+    except NoBrowser as exc:
+        print(f"losi a11y: error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        json.dump(results, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("\n".join(summary(r) for r in results))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="losi a11y")
+    configure(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

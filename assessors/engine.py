@@ -1,0 +1,85 @@
+"""Run every indicator of a catalog over one Site: exactly one Finding per indicator, in catalog order.
+
+A missing rule, a rule that raises or a site without pages never stops the run: the indicator becomes
+not_assessed (or needs_review for indicators a person decides) with the reason and the candidate pages.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from assessors.registry import RULES, load_all_rules
+from assessors.signals import SiteSignals, signals_for
+from assessors.site import Site
+from indicators.catalog import Catalog, Indicator
+from losi.models import Finding, Method, Verdict
+
+log = logging.getLogger(__name__)
+MAX_CANDIDATES = 8
+
+
+def _candidates(sig: SiteSignals | None, indicator: Indicator) -> list[str]:
+    if sig is None or not indicator.concepts:
+        return []
+    try:
+        cands = sig.candidates_any(indicator.concepts)
+    except Exception as exc:  # candidate search is a courtesy here; it must not stop the run
+        log.warning("candidate search for %s failed: %s", indicator.code, exc)
+        return []
+    out: list[str] = []
+    for c in cands:
+        if c.url not in out:
+            out.append(c.url)
+        if len(out) >= MAX_CANDIDATES:
+            break
+    return out
+
+
+def _not_assessed(indicator: Indicator, rule: str, why: str, candidates: list[str]) -> Finding:
+    return Finding(
+        indicator=indicator.code, verdict=Verdict.NOT_ASSESSED, rule=rule, explanation=why, confidence=0.0,
+        candidates=candidates, method=Method.HUMAN.value,
+    )  # fmt: skip
+
+
+def assess_indicator(site: Site, indicator: Indicator, sig: SiteSignals | None, load_error: str = "") -> Finding:
+    if indicator.rule is None:
+        explanation = indicator.guidance or indicator.yes_when or "decided by a person"
+        return Finding(
+            indicator=indicator.code, verdict=Verdict.NEEDS_REVIEW, rule="none", explanation=explanation,
+            confidence=0.0, candidates=_candidates(sig, indicator), method=Method.HUMAN.value,
+        )  # fmt: skip
+    rule = RULES.get(indicator.rule)
+    if rule is None:
+        why = f"rule {indicator.rule} is not implemented yet" + (f" ({load_error})" if load_error else "")
+        return _not_assessed(indicator, indicator.rule, why, _candidates(sig, indicator))
+    try:
+        finding = rule.check(site, indicator)
+    except Exception as exc:
+        log.exception("rule %s failed on indicator %s", rule.id, indicator.code)
+        why = f"rule {rule.id} failed: {type(exc).__name__}: {exc}"
+        return _not_assessed(indicator, rule.id, why, _candidates(sig, indicator))
+    if not isinstance(finding, Finding):
+        return _not_assessed(indicator, rule.id, f"rule {rule.id} returned no Finding", [])
+    finding.indicator = indicator.code  # a rule shared by several indicators answers for this one
+    return finding
+
+
+def assess_site(site: Site, catalog: Catalog) -> list[Finding]:
+    """One Finding per catalog indicator, in catalog order."""
+    if not site.pages:
+        why = "no pages were crawled (the portal could not be reached or returned no HTML)"
+        rule_of = {i.code: i.rule or "none" for i in catalog.indicators}
+        return [_not_assessed(i, rule_of[i.code], why, []) for i in catalog.indicators]
+    load_error = ""
+    try:
+        load_all_rules()
+    except Exception as exc:  # a broken rule module: the rules that did register still run
+        log.exception("loading the rule modules failed")
+        load_error = f"rule modules failed to load: {type(exc).__name__}: {exc}"
+    try:
+        sig: SiteSignals | None = signals_for(site)
+    except Exception:
+        log.exception("the concept lexicons could not be loaded")
+        sig = None
+    return [assess_indicator(site, indicator, sig, load_error) for indicator in catalog.indicators]

@@ -1,0 +1,700 @@
+"""Live-browser probes: measured once per portal after the crawl, stored in probes.json for re-assessment.
+
+One Chromium per call, two contexts (desktop 1366x900 and phone 390x844) whose pages are reused.
+Every probe records either its measurements or {"error": "..."}; run_probes itself never raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from assessors.axe import axe_version, run_axe, run_extra_checks, summarize_violations
+from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
+from assessors.site import Site
+from assessors.vnu import Document, VnuUnavailable, validate
+from losi.layout import PortalFiles
+from losi.models import Region
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+NAV_TIMEOUT_MS = 30_000
+SEARCH_WAIT_MS = 10_000
+MIN_READABLE_PX = 12
+DEFAULT_AXE_PAGES = 8
+MAX_STYLESHEETS = 10
+MAX_FETCH_BYTES = 5_000_000
+BROWSER_PROBES = ("mobile", "search", "advanced-search", "axe", "https", "timing", "browsers", "sitemap-xml")
+CERT_FIELDS = ("issuer", "protocol", "subjectName", "validFrom", "validTo")
+KEY_REGIONS = (Region.HEADER.value, Region.NAV.value, Region.FOOTER.value)
+DOC_EXT = re.compile(r"\.(pdf|docx?|xlsx?|csv|zip|rar|pptx?|odt|ods|xml|json|jpe?g|png|gif|mp4|mp3)$", re.I)
+
+Progress = Callable[[str], None]
+
+
+# --------------------------------------------------------------------------- lexicon adapter
+
+# indicators' Lexicon is written in parallel; until a concept exists, lookups return no match and the
+# probes and rules fall back to structural signals (input types, roles, form controls).
+
+
+@cache
+def _lexicon() -> Any | None:
+    try:
+        from indicators.lexicon import Lexicon  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from indicators import Lexicon  # type: ignore[attr-defined]
+        except ImportError:
+            return None
+    try:
+        return Lexicon.load()
+    except Exception:
+        return None
+
+
+def _as_terms(found: Any) -> list[str]:
+    if not found:
+        return []
+    if isinstance(found, str):
+        return [found]
+    items = found if isinstance(found, (list, tuple, set)) else [found]
+    out = []
+    for item in items:
+        term = item if isinstance(item, str) else getattr(item, "term", None) or getattr(item, "text", None)
+        out.append(str(term or "match"))
+    return out
+
+
+def find_terms(concept: str, text: str) -> list[str]:
+    """The concept's terms found in text (in any language the lexicon knows); [] without a lexicon."""
+    lex = _lexicon()
+    if lex is None or not text:
+        return []
+    try:
+        return _as_terms(lex.find(concept, text))
+    except Exception:
+        return []
+
+
+def url_matches(concept: str, url: str) -> bool:
+    lex = _lexicon()
+    if lex is None or not url:
+        return False
+    try:
+        return bool(lex.url_match(concept, url))
+    except Exception:
+        return False
+
+
+# --------------------------------------------------------------------------- choices made from the crawl
+
+
+def query_word(site: Site) -> str:
+    """A frequent word of the portal's own page titles and headings, for the one-word search test.
+
+    Words in every title (usually the portal's name) are skipped when there are alternatives.
+    """
+    df: Counter[str] = Counter()
+    in_titles: Counter[str] = Counter()
+    for page in site.pages:
+        words = set(re.findall(r"[^\W\d_]{4,}", f"{page.title} {page.heading_text()}".lower()))
+        df.update(words)
+        in_titles.update(set(re.findall(r"[^\W\d_]{4,}", page.title.lower())))
+    n = len(site.pages)
+    ranked = sorted(df, key=lambda w: (-df[w], -len(w), w))
+    for word in ranked:
+        if n < 3 or in_titles[word] < n:
+            return word
+    return ranked[0] if ranked else ""
+
+
+def key_pages(site: Site, limit: int) -> list[str]:
+    """Home page, pages linked from its header/nav/footer, and one page per top-level section."""
+    home = site.home
+    home_url = home.url_key if home else site.portal.home_url
+    urls: list[str] = [home_url]
+    if limit <= 1:
+        return urls[:limit]
+
+    def usable(url: str) -> bool:
+        if DOC_EXT.search(urlsplit(url).path) or not url.startswith(("http://", "https://")):
+            return False
+        page = site.page(url)
+        return page is None or page.status < 400
+
+    nav = [link.url for link in (home.links if home else []) if link.internal and link.region in KEY_REGIONS]
+    nav = [u for u in dict.fromkeys(nav) if usable(u)]
+    crawled = [p.url_key for p in site.pages[1:] if p.status < 400]
+
+    def section(url: str) -> str:
+        parts = [p for p in urlsplit(url).path.split("/") if p]
+        return parts[0] if parts else ""
+
+    seen_sections = {section(home_url)}
+    for url in [*nav, *crawled]:  # one per section first, preferring pages the navigation links to
+        sec = section(url)
+        if sec not in seen_sections and usable(url) and url not in urls:
+            seen_sections.add(sec)
+            urls.append(url)
+    for url in nav:
+        if url not in urls:
+            urls.append(url)
+    return urls[:limit]
+
+
+# --------------------------------------------------------------------------- page-side scripts
+
+LAYOUT_JS = """() => {
+  const meta = document.querySelector('meta[name="viewport" i]');
+  const de = document.documentElement;
+  const sizes = {};
+  let minPx = null, chars = 0, smallChars = 0;
+  const walker = document.createTreeWalker(document.body || de, NodeFilter.SHOW_TEXT);
+  let n; let count = 0;
+  while ((n = walker.nextNode()) && count < 20000) {
+    const t = n.nodeValue.trim();
+    if (!t) continue;
+    const el = n.parentElement;
+    if (!el || ['SCRIPT','STYLE','NOSCRIPT','TEMPLATE'].includes(el.tagName)) continue;
+    count++;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || cs.display === 'none' || parseFloat(cs.opacity) === 0) continue;
+    const px = parseFloat(cs.fontSize);
+    minPx = minPx === null ? px : Math.min(minPx, px);
+    chars += t.length;
+    if (px < MIN_PX) smallChars += t.length;
+  }
+  let smallTargets = 0, targets = 0;
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    targets++;
+    if (r.width < 24 || r.height < 24) smallTargets++;
+  }
+  return JSON.stringify({
+    viewport_meta: meta ? meta.getAttribute('content') || '' : null,
+    scroll_width: Math.max(de.scrollWidth, document.body ? document.body.scrollWidth : 0),
+    inner_width: window.innerWidth,
+    min_font_px: minPx, text_chars: chars, small_text_chars: smallChars,
+    tap_targets: targets, small_tap_targets: smallTargets,
+  });
+}""".replace("MIN_PX", str(MIN_READABLE_PX))
+
+CSS_PATH_JS = """(el) => {
+    if (el.id) return '#' + CSS.escape(el.id);
+    const parts = [];
+    while (el && el.nodeType === 1 && el !== document.documentElement) {
+      let sel = el.localName;
+      const p = el.parentElement;
+      if (p) { const same = Array.from(p.children).filter(c => c.localName === el.localName);
+               if (same.length > 1) sel += ':nth-of-type(' + (same.indexOf(el) + 1) + ')'; }
+      parts.unshift(sel);
+      if (p && p.id) { parts.unshift('#' + CSS.escape(p.id)); break; }
+      el = p;
+    }
+    return parts.join(' > ');
+  }"""
+
+# Finds the search box: structural signals first, then the texts the lexicon will judge.
+FIND_SEARCH_JS = """() => {
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const cssPath = CSS_PATH;
+  const textInputs = Array.from(document.querySelectorAll(
+      'input:not([type]), input[type=text], input[type=search]')).filter(visible);
+  const out = [];
+  for (const inp of textInputs) {
+    const form = inp.form;
+    const name = (inp.getAttribute('name') || '').toLowerCase();
+    let how = '';
+    if (inp.type === 'search') how = 'input[type=search]';
+    else if (inp.closest('[role=search]')) how = '[role=search]';
+    else if (['q', 'query', 'search', 's', 'keyword', 'keywords', 'text', 'searchword'].includes(name))
+      how = 'input[name=' + name + ']';
+    const labels = [];
+    for (const a of ['placeholder', 'aria-label', 'title']) if (inp.getAttribute(a)) labels.push(inp.getAttribute(a));
+    if (inp.labels) for (const l of inp.labels) labels.push(l.innerText);
+    if (form) for (const b of form.querySelectorAll('button, input[type=submit], input[type=image]'))
+      labels.push(b.innerText || b.value || b.getAttribute('aria-label') || b.getAttribute('alt') || '');
+    const fields = form ? form.querySelectorAll('input:not([type=hidden]), select, textarea').length : 1;
+    out.push({selector: cssPath(inp), how: how, labels: labels.filter(Boolean).join(' | ').slice(0, 300),
+              action: form ? form.action : '', fields: fields, html: inp.outerHTML.slice(0, 300)});
+  }
+  return JSON.stringify(out);
+}""".replace("CSS_PATH", CSS_PATH_JS)
+
+RESULTS_JS = """(args) => {
+  const word = args.word.toLowerCase();
+  const home = new Set(args.homeLinks);
+  const body = document.body ? document.body.innerText.toLowerCase() : '';
+  let occurrences = 0, i = body.indexOf(word);
+  while (i !== -1) { occurrences++; i = body.indexOf(word, i + word.length); }
+  let newLinks = 0, hits = 0; const sample = [];
+  const chrome = 'header, nav, footer, [role=banner], [role=navigation], [role=contentinfo]';
+  for (const a of document.querySelectorAll('a[href]')) {
+    if (!home.has(a.href)) newLinks++;
+    if (a.closest(chrome)) continue;
+    const block = (a.closest('li, article, p, div, tr') || a);
+    if ((a.innerText + ' ' + block.innerText).toLowerCase().includes(word)) {
+      hits++;
+      if (sample.length < 5) sample.push({href: a.href, text: a.innerText.trim().slice(0, 120)});
+    }
+  }
+  return JSON.stringify({occurrences, new_links: newLinks, hits, sample, links: document.links.length,
+                         title: document.title});
+}"""
+
+FORM_CONTROLS_JS = """(word) => {
+  const cssPath = CSS_PATH;
+  word = (word || '').toLowerCase();
+  const out = [];
+  for (const f of document.querySelectorAll('form, [role=search]')) {
+    const inputs = Array.from(f.querySelectorAll('input:not([type=hidden]), select, textarea'));
+    const hasQuery = inputs.some(i => (i.value || '').toLowerCase() === word && word);
+    const isSearch = f.getAttribute('role') === 'search' || !!f.querySelector('input[type=search]');
+    const c = {select: 0, date: 0, checkbox: 0, radio: 0, text: 0};
+    const labels = [];
+    for (const i of inputs) {
+      const t = i.tagName === 'SELECT' ? 'select' : (i.type || 'text');
+      if (t === 'select' && i.options.length > 1) c.select++;
+      else if (['date', 'month', 'week', 'datetime-local'].includes(t)) c.date++;
+      else if (t === 'checkbox') c.checkbox++;
+      else if (t === 'radio') c.radio++;
+      else if (['text', 'search'].includes(t)) c.text++;
+      if (i.labels) for (const l of i.labels) labels.push(l.innerText);
+      for (const a of ['placeholder', 'aria-label', 'title', 'name'])
+        if (i.getAttribute(a)) labels.push(i.getAttribute(a));
+      if (t === 'select') labels.push(Array.from(i.options).slice(0, 10).map(o => o.text).join(' '));
+    }
+    for (const l of f.querySelectorAll('legend')) labels.push(l.innerText);
+    out.push({selector: cssPath(f), action: f.action || '', has_query: hasQuery, is_search: isSearch, controls: c,
+              labels: labels.join(' | ').slice(0, 1000)});
+  }
+  const links = Array.from(document.querySelectorAll('a[href]')).slice(0, 500)
+      .map(a => ({href: a.href, text: (a.innerText || a.getAttribute('aria-label') || '').trim().slice(0, 100)}));
+  return JSON.stringify({forms: out, links});
+}""".replace("CSS_PATH", CSS_PATH_JS)
+
+STYLESHEETS_JS = """() => Array.from(document.querySelectorAll('link[rel~=stylesheet i][href]')).map(l => l.href)"""
+NAV_TIMING_JS = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  return JSON.stringify(n ? n.toJSON() : performance.timing.toJSON());
+}"""
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def run_probes(
+    site: Site, files: PortalFiles, progress: Progress | None = None, *, axe_pages: int = DEFAULT_AXE_PAGES
+) -> dict[str, Any]:
+    """Run every probe on the portal's home (and key) pages, write files.probes and return the dict."""
+    say = progress or (lambda _msg: None)
+    home = site.home.url_key if site.home else site.portal.home_url
+    out: dict[str, Any] = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "home_url": home}
+    started = time.monotonic()
+    try:
+        out.update(run_sync(lambda: _run_all(site, files, say, axe_pages)))
+    except NoBrowser as exc:
+        say(f"probes: no browser ({exc})")
+        for name in BROWSER_PROBES:
+            out[name] = {"error": "no browser", "detail": str(exc)}
+        out["vnu"] = _vnu_without_browser(home)
+    except Exception as exc:  # a broken page or browser must not stop the batch
+        say(f"probes failed: {exc}")
+        for name in (*BROWSER_PROBES, "vnu"):
+            out.setdefault(name, {"error": f"probe run failed: {type(exc).__name__}: {exc}"[:500]})
+    out["seconds"] = round(time.monotonic() - started, 2)
+    try:
+        files.root.mkdir(parents=True, exist_ok=True)
+        files.probes.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as exc:
+        say(f"probes: could not write {files.probes}: {exc}")
+    return out
+
+
+async def _guard(name: str, out: dict[str, Any], say: Progress, coro: Any) -> None:
+    say(f"probe {name}")
+    try:
+        out[name] = await coro
+    except Exception as exc:
+        out[name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int) -> dict[str, Any]:
+    home = site.home.url_key if site.home else site.portal.home_url
+    files.screenshots.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {}
+    async with chromium() as browser:
+        out["browser"] = {"engine": "chromium", "version": browser.version}
+        desktop = await browser.new_context(viewport=DESKTOP)
+        phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        try:
+            page = await desktop.new_page()
+            loaded: dict[str, Any] = {}
+            await _guard("home", loaded, say, _load_home(page, home, files))
+            state = loaded.get("home") or {}
+            if "error" in state:
+                for name in ("https", "timing", "browsers"):
+                    out[name] = {"error": f"home page did not load: {state['error']}"}
+            else:
+                out["https"] = state["https"]
+                out["timing"] = state["timing"]
+                out["browsers"] = await _browsers_probe(state["chromium"])
+            vnu_task = asyncio.create_task(asyncio.to_thread(_vnu_probe, state, home))
+            await _guard("mobile", out, say, _mobile_probe(page, await phone.new_page(), home, files, state))
+            await _guard("sitemap-xml", out, say, _sitemap_xml_probe(desktop, home))
+            await _guard("search", out, say, _search_probe(page, home, site, files, state))
+            await _guard("advanced-search", out, say, _advanced_search_probe(page, out.get("search") or {}))
+            await _guard("axe", out, say, _axe_probe(desktop, key_pages(site, axe_pages), say))
+            say("probe vnu")
+            try:
+                out["vnu"] = await vnu_task
+            except Exception as exc:
+                out["vnu"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        finally:
+            await desktop.close()
+            await phone.close()
+    return out
+
+
+async def _load_home(page: Any, url: str, files: PortalFiles) -> dict[str, Any]:
+    requests: list[Any] = []
+    console: list[str] = []
+    listeners = {
+        "requestfinished": lambda r: requests.append(r),
+        "console": lambda m: console.append(m.text[:300]) if m.type == "error" else None,
+        "pageerror": lambda e: console.append(str(e)[:300]),
+    }
+    for event, fn in listeners.items():
+        page.on(event, fn)
+    started = time.monotonic()
+    try:
+        response = await page.goto(url, wait_until="load", timeout=NAV_TIMEOUT_MS)
+    finally:
+        load_seconds = round(time.monotonic() - started, 3)
+        for event, fn in listeners.items():
+            page.remove_listener(event, fn)
+    if response is None:
+        raise RuntimeError("no response for the home page")
+    headers = await response.all_headers()
+    final = page.url
+    body = await response.body()
+    layout = json.loads(await page.evaluate(LAYOUT_JS))
+    shot = files.screenshots / "home-desktop.png"
+    await page.screenshot(path=str(shot))
+    by_type: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    insecure: list[str] = []
+    for req in requests:
+        try:
+            sizes = await req.sizes()
+            size = sizes.get("responseBodySize", 0) + sizes.get("responseHeadersSize", 0)
+        except Exception:
+            size = 0
+        by_type[req.resource_type] += max(size, 0)
+        counts[req.resource_type] += 1
+        if final.startswith("https://") and req.url.startswith("http://"):
+            insecure.append(req.url)
+    security = None
+    if final.startswith("https://"):
+        try:
+            security = await response.security_details()
+        except Exception:
+            security = None
+    timing = json.loads(await page.evaluate(NAV_TIMING_JS))
+    keep = ("domContentLoadedEventEnd", "loadEventEnd", "responseEnd", "responseStart", "duration", "transferSize")
+    return {
+        "final_url": final,
+        "status": response.status,
+        "html": body,
+        "stylesheets": (await page.evaluate(STYLESHEETS_JS))[:MAX_STYLESHEETS],
+        "home_links": await page.evaluate("() => Array.from(document.links).map(a => a.href)"),
+        "https": {
+            "scheme": urlsplit(final).scheme,
+            "status": response.status,
+            "hsts": headers.get("strict-transport-security", ""),
+            "mixed_content": insecure[:50],
+            "mixed_content_count": len(insecure),
+            # a page loaded over https without ignore_https_errors had a certificate Chromium accepted
+            "certificate": (
+                {"valid": True, **{k: security.get(k) for k in CERT_FIELDS}}
+                if security else None
+            ),
+        },
+        "timing": {
+            "load_seconds": load_seconds,
+            "navigation": {k: timing.get(k) for k in keep if k in timing},
+            "bytes_by_type": dict(by_type),
+            "requests_by_type": dict(counts),
+            "total_bytes": sum(by_type.values()),
+            "requests": len(requests),
+        },
+        "chromium": {"console_errors": console[:50], "layout_width": layout["scroll_width"], "desktop": layout,
+                     "screenshot": _rel(shot, files)},
+    }
+
+
+def _rel(path: Any, files: PortalFiles) -> str:
+    try:
+        return str(path.relative_to(files.root))
+    except ValueError:
+        return str(path)
+
+
+async def _mobile_probe(desktop_page: Any, page: Any, url: str, files: PortalFiles, state: dict) -> dict[str, Any]:
+    try:
+        await page.goto(url, wait_until="load", timeout=NAV_TIMEOUT_MS)
+        phone = json.loads(await page.evaluate(LAYOUT_JS))
+        shot = files.screenshots / "home-phone.png"
+        await page.screenshot(path=str(shot))
+    finally:
+        await page.close()
+    desktop = (state.get("chromium") or {}).get("desktop") or {}
+    meta = phone["viewport_meta"]
+    device_width = bool(meta and re.search(r"width\s*=\s*device-width", meta, re.I))
+    small_share = phone["small_text_chars"] / phone["text_chars"] if phone["text_chars"] else 0.0
+    return {
+        "viewport": PHONE,
+        "viewport_meta": meta,
+        "device_width": device_width,
+        "phone": phone,
+        "desktop": desktop,
+        "horizontal_scroll": phone["scroll_width"] > PHONE["width"] + 1,
+        "min_font_px": phone["min_font_px"],
+        "small_text_share": round(small_share, 4),
+        "min_readable_px": MIN_READABLE_PX,
+        "screenshot_phone": _rel(shot, files),
+        "screenshot_desktop": (state.get("chromium") or {}).get("screenshot", ""),
+    }
+
+
+async def _browsers_probe(chromium_state: dict[str, Any]) -> dict[str, Any]:
+    engines = {"chromium": {"console_errors": chromium_state["console_errors"],
+                            "layout_width": chromium_state["layout_width"]}}
+    checked = ["chromium"]
+    for name in ("firefox", "firefox-esr"):
+        binary = shutil.which(name)
+        if binary:
+            checked.append("firefox")
+            engines["firefox"] = {"error": f"{binary} is installed but Playwright drives only its own Firefox build"}
+            break
+    return {"engines": engines, "available": [e for e in engines if "error" not in engines[e]], "checked": checked}
+
+
+async def _sitemap_xml_probe(context: Any, home: str) -> dict[str, Any]:
+    origin = f"{urlsplit(home).scheme}://{urlsplit(home).netloc}"
+    declared: list[str] = []
+    robots = await context.request.get(origin + "/robots.txt", timeout=15_000, fail_on_status_code=False)
+    if robots.ok:
+        text = (await robots.body())[:200_000].decode("utf-8", "replace")
+        declared = [m.strip() for m in re.findall(r"(?im)^\s*sitemap\s*:\s*(\S+)", text)]
+    checked = []
+    for url in list(dict.fromkeys([*declared[:3], origin + "/sitemap.xml"])):
+        try:
+            resp = await context.request.get(url, timeout=15_000, fail_on_status_code=False)
+            body = (await resp.body())[:MAX_FETCH_BYTES] if resp.ok else b""
+            checked.append({"url": url, "status": resp.status, "locs": body.count(b"<loc")})
+        except Exception as exc:
+            checked.append({"url": url, "error": str(exc)[:200]})
+    found = [c["url"] for c in checked if c.get("status") == 200 and c.get("locs", 0) > 0]
+    return {"robots_sitemaps": declared, "checked": checked, "found": found}
+
+
+# --------------------------------------------------------------------------- search
+
+
+async def _find_search_box(page: Any) -> dict[str, Any] | None:
+    candidates = json.loads(await page.evaluate(FIND_SEARCH_JS))
+    for c in candidates:  # structural signals are the strongest
+        if c["how"]:
+            return c
+    for c in candidates:
+        terms = find_terms("search", c["labels"])
+        if terms or url_matches("search", c["action"]):
+            c["how"] = f"lexicon: {', '.join(terms) or 'action URL'}"
+            return c
+    return None
+
+
+async def _search_probe(page: Any, home: str, site: Site, files: PortalFiles, state: dict) -> dict[str, Any]:
+    if page.url != (state.get("final_url") or home):
+        await page.goto(home, wait_until="load", timeout=NAV_TIMEOUT_MS)
+    box = await _find_search_box(page)
+    if box is None:
+        looked_for = ["input[type=search]", "[role=search] input", "input[name=q|query|search|s]",
+                      "lexicon concept 'search' in labels/placeholder/button text"]
+        return {"found": False, "looked_for": looked_for}
+    word = query_word(site)
+    result: dict[str, Any] = {"found": True, "box": box, "query": word}
+    if not word:
+        result["error"] = "no word to search for: the crawl found no titles or headings"
+        return result
+    home_links = state.get("home_links") or await page.evaluate("() => Array.from(document.links).map(a => a.href)")
+    before = page.url
+    on_home = json.loads(await page.evaluate(RESULTS_JS, {"word": word, "homeLinks": home_links}))
+    status = None
+    field = page.locator(box["selector"]).first
+    await field.fill(word, timeout=5_000)
+    try:
+        async with page.expect_navigation(timeout=SEARCH_WAIT_MS, wait_until="load") as nav:
+            await field.press("Enter")
+        response = await nav.value
+        status = response.status if response else None
+    except Exception:
+        await page.wait_for_timeout(1_000)  # no navigation: maybe results were inserted by script
+    measured = json.loads(await page.evaluate(RESULTS_JS, {"word": word, "homeLinks": home_links}))
+    shot = files.screenshots / "search-results.png"
+    await page.screenshot(path=str(shot))
+    ok_status = status is None or status < 400
+    # Result links outside the page chrome that mention the word; a page that merely looks like the home
+    # page again must show more of them than the home page did.
+    query_in_url = page.url != before and word in unquote(page.url).lower()
+    baseline = 0 if query_in_url else on_home["hits"]
+    results = ok_status and measured["hits"] > baseline
+    result.update(
+        {
+            "result_url": page.url,
+            "navigated": page.url != before,
+            "status": status,
+            "hits": measured["hits"],
+            "hits_on_home": on_home["hits"],
+            "occurrences": measured["occurrences"],
+            "new_links": measured["new_links"],
+            "sample": measured["sample"],
+            "results": bool(results),
+            "screenshot": _rel(shot, files),
+        }
+    )
+    return result
+
+
+async def _advanced_search_probe(page: Any, search: dict[str, Any]) -> dict[str, Any]:
+    if not search.get("found"):
+        return {"error": "no search box on the home page"}
+    word = search.get("query", "")
+    pages_checked = [page.url]
+    data = json.loads(await page.evaluate(FORM_CONTROLS_JS, word))
+    controls, terms, forms = _refine_controls(data)
+    link = next((lk for lk in data["links"] if find_terms("advanced-search", lk["text"])
+                 or url_matches("advanced-search", lk["href"])), None)
+    if link and not any(controls.values()):
+        try:
+            await page.goto(link["href"], wait_until="load", timeout=NAV_TIMEOUT_MS)
+            pages_checked.append(page.url)
+            data = json.loads(await page.evaluate(FORM_CONTROLS_JS, ""))
+            data["forms"] = [dict(f, is_search=True) for f in data["forms"] if f["controls"]["text"]]
+            controls, terms2, forms = _refine_controls(data)
+            terms = sorted({*terms, *terms2})
+        except Exception as exc:
+            return {"error": f"advanced search link did not load: {exc}"[:300], "link": link}
+    return {"pages": pages_checked, "controls": controls, "terms": terms, "link": link, "forms": forms[:5],
+            "options": sum(controls.values())}
+
+
+def _refine_controls(data: dict[str, Any]) -> tuple[dict[str, int], list[str], list[dict[str, Any]]]:
+    forms = [f for f in data["forms"] if f["has_query"] or f["is_search"]]
+    controls = Counter[str]()
+    for f in forms:
+        c = f["controls"]
+        controls.update({k: c[k] for k in ("select", "date", "checkbox", "radio")})
+        controls["extra_text"] += max(0, c["text"] - 1)  # e.g. separate "exact phrase" / "exclude" fields
+    terms = sorted({t for f in forms for t in find_terms("advanced-search", f["labels"])})
+    return dict(controls), terms, forms
+
+
+# --------------------------------------------------------------------------- axe
+
+
+async def _axe_probe(context: Any, urls: list[str], say: Progress) -> dict[str, Any]:
+    version = axe_version()
+    if not version:
+        return {"error": "axe-core not found (vendor/axe.min.js or LOSI_AXE)"}
+
+    async def check(page: Any, url: str) -> dict[str, Any]:
+        say(f"axe {url}")
+        response = await page.goto(url, wait_until="load", timeout=NAV_TIMEOUT_MS)
+        result = await run_axe(page, result_types=("violations",))
+        violations = summarize_violations(result)
+        return {
+            "url": url,
+            "final_url": page.url,
+            "status": response.status if response else None,
+            "violations": violations,
+            "violation_count": len(violations),
+            "violation_nodes": sum(v["node_count"] for v in violations),
+            "incomplete_count": len(result.get("incomplete", [])),
+            "passes_count": len(result.get("passes", [])),
+            "losi_checks": await run_extra_checks(page),
+        }
+
+    results = await PagePool(context, workers=2, recycle_after=25).map(urls, check)
+    pages = [r if isinstance(r, dict) else {"url": u, "error": f"{type(r).__name__}: {r}"[:300]}
+             for u, r in zip(urls, results, strict=True)]
+    ok = [p for p in pages if "error" not in p]
+    rules = Counter(v["id"] for p in ok for v in p["violations"])
+    return {
+        "axe_version": version,
+        "tags": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+        "pages": pages,
+        "pages_checked": len(ok),
+        "violations_total": sum(p["violation_count"] for p in ok),
+        "violation_nodes_total": sum(p["violation_nodes"] for p in ok),
+        "rules": dict(rules),
+    }
+
+
+# --------------------------------------------------------------------------- vnu
+
+
+def _vnu_probe(state: dict[str, Any], home: str) -> dict[str, Any]:
+    html = state.get("html")
+    if not html:
+        return _vnu_without_browser(home)
+    return _validate(home, html, [(u, _fetch(u)) for u in state.get("stylesheets", [])])
+
+
+def _validate(home: str, html: bytes, sheets: list[tuple[str, bytes | None]]) -> dict[str, Any]:
+    docs = [Document(home, "html", html)] + [Document(u, "css", b) for u, b in sheets if b is not None]
+    try:
+        report = validate(docs)
+    except VnuUnavailable as exc:
+        return {"error": str(exc)}
+    report["stylesheets_unreadable"] = [u for u, b in sheets if b is None]
+    return report
+
+
+def _fetch(url: str) -> bytes | None:
+    if not url.startswith(("http://", "https://")):
+        return None
+    try:
+        with urllib.request.urlopen(url, timeout=20) as resp:
+            return resp.read(MAX_FETCH_BYTES)
+    except Exception:
+        return None
+
+
+def _vnu_without_browser(home: str) -> dict[str, Any]:
+    html = _fetch(home)
+    if html is None:
+        return {"error": f"could not fetch {home} for validation"}
+    hrefs = re.findall(rb"""<link[^>]+rel=["']?stylesheet[^>]*>""", html[:MAX_FETCH_BYTES], re.I)
+    sheets = []
+    for tag in hrefs[:MAX_STYLESHEETS]:
+        m = re.search(rb"""href=["']?([^"' >]+)""", tag)
+        if m:
+            url = urljoin(home, m.group(1).decode("utf-8", "replace"))
+            sheets.append((url, _fetch(url)))
+    return _validate(home, html, sheets)

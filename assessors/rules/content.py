@@ -1,0 +1,336 @@
+"""Content-provision rules: contact details, concept pages and documents, news, events, languages, apps."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from assessors.registry import rule
+from assessors.rules.common import (
+    candidate_urls,
+    concepts_or_error,
+    decide_by_candidates,
+    describe,
+    load_data,
+    met,
+    not_met,
+    param,
+    review,
+)
+from assessors.signals import (
+    CHROME_REGIONS,
+    REVIEW_SCORE,
+    Candidate,
+    SiteSignals,
+    email_addresses,
+    phone_numbers,
+    signals_for,
+    url_key,
+)
+from assessors.site import Site
+from indicators.catalog import Indicator
+from indicators.language import language_versions
+from losi.models import Evidence, Finding, PageDoc
+
+
+def page_day(page: PageDoc) -> date:
+    """The day the page was fetched (dates on it are judged against that day)."""
+    try:
+        return date.fromisoformat(page.fetched_at[:10])
+    except ValueError:
+        return date.today()
+
+
+def contact_facts(page: PageDoc) -> list[Evidence]:
+    """Phone numbers, e-mail addresses and message forms on a page."""
+    facts = [ev for _, ev in phone_numbers(page)[:2]] + [ev for _, ev in email_addresses(page)[:2]]
+    for form in page.forms:
+        if form.role != "search" and form.has_free_text():
+            facts.append(Evidence(page.url_key, form.selector, form.submit_text or "form", note="message form"))
+    return facts
+
+
+# --------------------------------------------------------------------------- contact details (#214)
+
+
+@rule(
+    "contact-details",
+    "The portal has a contact page or section with a phone number, e-mail, postal address or contact form.",
+    "Finds contact pages from link text, URL slugs and page titles/headings (concepts of the indicator), "
+    "then looks on them for tel:/mailto: links, phone numbers and e-mail addresses in the text, and message "
+    "forms. met: such a page has at least one of them; needs_review: a contact page without any; a home "
+    "page footer with phone/e-mail links counts as a contact section.",
+)
+def contact_details(site: Site, indicator: Indicator) -> Finding:
+    rid = "contact-details"
+    concepts = concepts_or_error(indicator)
+    sig = signals_for(site)
+    cands = [c for c in sig.candidates_any(concepts) if c.score >= REVIEW_SCORE]
+    urls = candidate_urls(cands)
+    for c in cands[:10]:
+        if c.page is None:
+            continue
+        facts = contact_facts(c.page)
+        if facts:
+            conf = 0.95 if c.strength >= 2 else 0.8
+            return met(
+                indicator, rid, f"contact page {c.url} with {facts[0].note}", [*c.evidence(2), *facts[:3]],
+                conf, urls, {"score": c.score, "facts": len(facts)},
+            )  # fmt: skip
+    home = site.home
+    if home is not None:
+        chrome_facts = [
+            Evidence(home.url_key, link.selector, link.text or link.url, note="contact link in the home page footer")
+            for link in home.links
+            if link.region in CHROME_REGIONS and link.url.lower().startswith(("tel:", "mailto:"))
+        ]
+        if chrome_facts:
+            return met(indicator, rid, "contact section on the home page", chrome_facts[:3], 0.7, urls)
+    if cands:
+        return review(
+            indicator, rid, f"contact page candidate without phone, e-mail or form: {describe(cands[0])}",
+            urls, cands[0].evidence(), sig.looked_for(concepts),
+        )  # fmt: skip
+    looked = [*sig.looked_for(concepts), "tel: and mailto: links", "phone and e-mail patterns", "forms"]
+    return not_met(indicator, rid, "no contact page or contact details found", looked)
+
+
+# --------------------------------------------------------------------------- generic concept page / documents
+
+
+@rule(
+    "concept-page",
+    "A page or section about the indicator's concepts exists.",
+    "Scores candidate pages by link text, link URL, home-page menu/footer position, target title/headings "
+    "and text. met at params.min_score (default 4.5), needs_review for weaker candidates, not_met otherwise.",
+)
+def concept_page(site: Site, indicator: Indicator) -> Finding:
+    what = param(indicator, "what", indicator.name)
+    return decide_by_candidates(signals_for(site), indicator, "concept-page", concepts_or_error(indicator), what)
+
+
+@rule(
+    "concept-documents",
+    "Documents (PDF, DOC, XLS, ...) about the indicator's concepts are published.",
+    "Document links whose text or URL names a concept, or documents listed on a page about the concept. "
+    "met: at least params.min_documents (default 1) such documents; needs_review: a concept page without "
+    "documents; not_met: neither.",
+)
+def concept_documents(site: Site, indicator: Indicator) -> Finding:
+    rid = "concept-documents"
+    concepts = concepts_or_error(indicator)
+    sig = signals_for(site)
+    min_docs = int(param(indicator, "min_documents", 1))
+    found: dict[str, Evidence] = {}
+    for page in site.pages:
+        for doc in page.documents:
+            if any(sig.find(c, doc.label) or sig.url_match(c, doc.url) for c in concepts):
+                found.setdefault(url_key(doc.url), Evidence(page.url_key, doc.selector, doc.label or doc.url,
+                                                            note=f"document {doc.url}"))  # fmt: skip
+    cands = [c for c in sig.candidates_any(concepts) if c.score >= REVIEW_SCORE]
+    for c in cands[:10]:
+        if c.page is not None:
+            for doc in c.page.documents:
+                found.setdefault(url_key(doc.url), Evidence(c.page.url_key, doc.selector, doc.label or doc.url,
+                                                            note=f"document on {c.url}"))  # fmt: skip
+    urls = candidate_urls(cands)
+    if len(found) >= min_docs:
+        ev = list(found.values())[:5]
+        return met(indicator, rid, f"{len(found)} document(s) about {', '.join(concepts)}", ev,
+                   0.85 if len(found) > 1 else 0.7, urls, {"documents": len(found)})  # fmt: skip
+    if cands:
+        return review(indicator, rid, f"a page about the concept but no documents: {describe(cands[0])}",
+                      urls, cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
+    return not_met(indicator, rid, "no documents about the concept found",
+                   [*sig.looked_for(concepts), "document links (.pdf .doc .xls ...)"])  # fmt: skip
+
+
+# --------------------------------------------------------------------------- dated sections: news, events
+
+
+def _dated_section(site: Site, indicator: Indicator, rid: str, what: str, want_future: bool) -> Finding:
+    concepts = concepts_or_error(indicator)
+    sig = signals_for(site)
+    min_items = int(param(indicator, "min_items", 3))
+    cands = [c for c in sig.candidates_any(concepts) if c.score >= REVIEW_SCORE]
+    urls = candidate_urls(cands)
+    best: tuple[Candidate, list[str]] | None = None
+    for c in cands[:10]:
+        if c.page is None or not (c.signals & {"anchor", "title", "heading", "link-url", "page-url"}):
+            continue
+        dates = sorted(set(c.page.dates))
+        if len(dates) >= min_items and (best is None or len(dates) > len(best[1])):
+            best = (c, dates)
+    if best is not None:
+        c, dates = best
+        today = page_day(c.page) if c.page else date.today()
+        future = [d for d in dates if d >= today.isoformat()]
+        details = {"dated_items": len(dates), "latest": dates[-1], "upcoming": len(future), "score": c.score}
+        if want_future and not future:
+            return review(indicator, rid, f"{what} at {c.url} has {len(dates)} dates, none upcoming",
+                          urls, c.evidence(), confidence=0.5, details=details)  # fmt: skip
+        ev = [*c.evidence(3), Evidence(c.url, "body", f"{len(dates)} dated items, latest {dates[-1]}")]
+        conf = 0.95 if c.strength >= 2 else 0.8
+        return met(indicator, rid, f"{what} at {c.url} with {len(dates)} dated items (latest {dates[-1]})",
+                   ev, conf, urls, details)  # fmt: skip
+    if cands:
+        return review(indicator, rid, f"possible {what} without enough dated items: {describe(cands[0])}",
+                      urls, cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
+    return not_met(indicator, rid, f"no {what} found", [*sig.looked_for(concepts), f"pages with >= {min_items} dates"])
+
+
+@rule(
+    "news-section",
+    "The portal has a news section with several dated items.",
+    "A candidate page for the news concepts (link text, URL, title/headings) that shows at least "
+    "params.min_items (default 3) distinct dates.",
+)
+def news_section(site: Site, indicator: Indicator) -> Finding:
+    return _dated_section(site, indicator, "news-section", "news section", want_future=False)
+
+
+@rule(
+    "events-section",
+    "The portal has an events section announcing upcoming events.",
+    "A candidate page for the events concepts with dated items; met when at least one date is today or "
+    "later (as of the crawl), needs_review when all dates are past.",
+)
+def events_section(site: Site, indicator: Indicator) -> Finding:
+    return _dated_section(site, indicator, "events-section", "events section", want_future=True)
+
+
+# --------------------------------------------------------------------------- other language (#212)
+
+
+@rule(
+    "other-language",
+    "Information is available in a language besides the primary one.",
+    "Language versions from the home page's language switcher / hreflang links (language_versions), "
+    "verified by the language detected on the target page when it was crawled; else crawled pages whose "
+    "detected language differs from the portal's primary language.",
+)
+def other_language(site: Site, indicator: Indicator) -> Finding:
+    rid = "other-language"
+    home = site.home
+    assert home is not None
+    primary = (site.portal.languages[:1] or [home.lang_declared or home.lang_detected or ""])[0].split("-")[0]
+    versions = language_versions(home.links, home.url_key)
+    others = {lang: url for lang, url in versions.items() if lang.split("-")[0] != primary}
+    sig: SiteSignals = signals_for(site)
+    if others:
+        evidence: list[Evidence] = []
+        verified = []
+        for lang, url in others.items():
+            link = next((lk for lk in home.links if url_key(lk.url) == url_key(url)), None)
+            evidence.append(Evidence(home.url_key, link.selector if link else "", (link.label if link else url)
+                                     or url, note=f"{lang} version: {url}"))  # fmt: skip
+            target = sig.page_for(url)
+            if target is not None and (target.lang_detected or target.lang_declared).split("-")[0] == lang:
+                verified.append(lang)
+        conf = 0.95 if verified else 0.75
+        details = {"versions": versions, "verified": verified}
+        why = f"language versions besides {primary or 'the primary'}: {', '.join(others)}"
+        return met(indicator, rid, why, evidence[:5], conf, list(others.values())[:8], details)
+    by_lang: dict[str, list[PageDoc]] = {}
+    for page in site.pages:
+        lang = (page.lang_detected or page.lang_declared).split("-")[0]
+        if lang and lang != primary and len(page.text) >= 200:
+            by_lang.setdefault(lang, []).append(page)
+    langs = {lang: pages for lang, pages in by_lang.items() if len(pages) >= int(param(indicator, "min_pages", 2))}
+    if langs:
+        ev = [Evidence(p.url_key, "html", p.title or p.url_key, note=f"page in {lang}")
+              for lang, pages in langs.items() for p in pages[:2]]  # fmt: skip
+        return met(indicator, rid, f"pages in {', '.join(langs)} besides {primary}", ev[:5], 0.7,
+                   [e.url for e in ev][:8], {"pages_by_language": {k: len(v) for k, v in by_lang.items()}})  # fmt: skip
+    return not_met(indicator, rid, f"only {primary or 'one language'} found",
+                   ["language switcher links, hreflang", "detected language of every page"],
+                   details={"pages_by_language": {k: len(v) for k, v in by_lang.items()}})  # fmt: skip
+
+
+# --------------------------------------------------------------------------- mobile apps (#283)
+
+
+def app_store_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    for store, spec in (load_data("app_stores.yaml").get("stores") or {}).items():
+        if any(host == h or host.endswith("." + h) for h in spec.get("hosts", [])) and any(
+            parts.path.startswith(p) for p in spec.get("paths", ["/"])
+        ):
+            return store
+    return None
+
+
+@rule(
+    "mobile-apps",
+    "The city offers mobile apps (links to app-store pages).",
+    "Links to app pages on the stores listed in assessors/data/app_stores.yaml; else a page about the "
+    "indicator's concepts (needs_review).",
+)
+def mobile_apps(site: Site, indicator: Indicator) -> Finding:
+    rid = "mobile-apps"
+    hits: dict[str, Evidence] = {}
+    for page, link in site.all_links():
+        store = app_store_of(link.url)
+        if store and url_key(link.url) not in hits:
+            hits[url_key(link.url)] = Evidence(page.url_key, link.selector, link.label or link.url,
+                                               note=f"{store}: {link.url}")  # fmt: skip
+    if hits:
+        return met(indicator, rid, f"{len(hits)} app-store link(s)", list(hits.values())[:5], 0.9,
+                   details={"apps": len(hits)})  # fmt: skip
+    if indicator.concepts:
+        finding = decide_by_candidates(signals_for(site), indicator, rid, indicator.concepts, "mobile-app page")
+        if finding.verdict.value == "met":  # a page about apps without store links: a person confirms
+            finding = review(indicator, rid, finding.explanation, finding.candidates, finding.evidence)
+        return finding
+    return not_met(indicator, rid, "no app-store links", ["app-store domains in assessors/data/app_stores.yaml"])
+
+
+# --------------------------------------------------------------------------- concept pages with a twist
+
+
+@rule(
+    "emergency-alerts",
+    "Residents can subscribe to emergency alerts (or a linked alert platform).",
+    "A page about the alert concepts; met with higher confidence when it has a subscription form "
+    "(an e-mail or phone field).",
+)
+def emergency_alerts(site: Site, indicator: Indicator) -> Finding:
+    rid = "emergency-alerts"
+    finding = decide_by_candidates(signals_for(site), indicator, rid, concepts_or_error(indicator), "alert page")
+    sig = signals_for(site)
+    for c in sig.candidates_any(indicator.concepts)[:5]:
+        if c.page is None:
+            continue
+        for form in c.page.forms:
+            if any(f.type in ("email", "tel") for f in form.fields):
+                ev = Evidence(c.page.url_key, form.selector, form.submit_text or "subscription form",
+                              note="subscription form")  # fmt: skip
+                if c.score >= REVIEW_SCORE:
+                    return met(indicator, rid, f"alert subscription form on {c.url}", [*c.evidence(2), ev],
+                               0.85, finding.candidates)  # fmt: skip
+    return finding
+
+
+@rule(
+    "satisfaction-results",
+    "The portal publishes results of user-satisfaction measurement.",
+    "A page about the satisfaction concepts whose text shows a percentage or a rating figure.",
+)
+def satisfaction_results(site: Site, indicator: Indicator) -> Finding:
+    import re
+
+    rid = "satisfaction-results"
+    sig = signals_for(site)
+    concepts = concepts_or_error(indicator)
+    cands = [c for c in sig.candidates_any(concepts) if c.score >= REVIEW_SCORE]
+    figure = re.compile(r"\d{1,3}(?:[.,]\d+)?\s?%|\b\d(?:[.,]\d)?\s?/\s?(?:5|10)\b")
+    for c in cands[:8]:
+        if c.page is not None and (m := figure.search(c.page.text)):
+            ev = Evidence(c.url, "body", c.page.text[max(0, m.start() - 60) : m.end() + 60], note="figure")
+            return met(indicator, rid, f"satisfaction figures on {c.url}", [*c.evidence(2), ev], 0.7,
+                       candidate_urls(cands))  # fmt: skip
+    if cands:
+        return review(indicator, rid, f"satisfaction page without figures: {describe(cands[0])}",
+                      candidate_urls(cands), cands[0].evidence())  # fmt: skip
+    return not_met(indicator, rid, "no satisfaction results found", [*sig.looked_for(concepts), "percent figures"])

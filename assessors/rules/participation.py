@@ -1,0 +1,207 @@
+"""Participation and engagement rules: feedback, e-participation tools, budgeting, meetings, open data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from assessors.registry import rule
+from assessors.rules.common import (
+    candidate_urls,
+    concepts_or_error,
+    decide_by_candidates,
+    describe,
+    met,
+    not_met,
+    param,
+    review,
+)
+from assessors.rules.content import page_day
+from assessors.signals import REVIEW_SCORE, Candidate, email_addresses, signals_for, url_key
+from assessors.site import Site
+from indicators.catalog import Indicator
+from losi.models import Evidence, Finding, Link, PageDoc
+
+DATA_FORMATS = ("csv", "json", "xml", "xlsx", "xls", "ods", "geojson", "kml", "tsv", "txt", "rdf", "parquet")
+
+
+def _cands(site: Site, indicator: Indicator) -> tuple[list[Candidate], list[str]]:
+    sig = signals_for(site)
+    cands = [c for c in sig.candidates_any(concepts_or_error(indicator)) if c.score >= REVIEW_SCORE]
+    return cands, candidate_urls(cands)
+
+
+@rule(
+    "feedback-form",
+    "Residents can send feedback or complaints online (a form or a dedicated address).",
+    "A candidate page for the concepts with a form that has a free-text field (met, high confidence), or a "
+    "dedicated e-mail address on it (met, lower); a page without either: needs_review.",
+)
+def feedback_form(site: Site, indicator: Indicator) -> Finding:
+    rid = "feedback-form"
+    sig = signals_for(site)
+    cands, urls = _cands(site, indicator)
+    for c in cands[:10]:
+        if c.page is None:
+            continue
+        for form in c.page.forms:
+            if form.role != "search" and form.has_free_text():
+                ev = Evidence(c.page.url_key, form.selector, form.submit_text or "form", note="message form")
+                return met(indicator, rid, f"feedback form on {c.url}", [*c.evidence(2), ev], 0.9, urls)
+    for c in cands[:10]:
+        if c.page is not None and (emails := email_addresses(c.page)):
+            return met(indicator, rid, f"feedback address on {c.url}", [*c.evidence(2), emails[0][1]], 0.65, urls)
+    # A free-text form anywhere whose labels or button name the concept.
+    for page in site.pages:
+        for form in page.forms:
+            words = " ".join([form.submit_text, *(f.label for f in form.fields)])
+            if form.has_free_text() and any(sig.find(cn, words) for cn in indicator.concepts):
+                ev = Evidence(page.url_key, form.selector, words[:160], note="message form")
+                return met(indicator, rid, f"feedback form on {page.url_key}", [ev], 0.75, urls)
+    if cands:
+        return review(indicator, rid, f"feedback page without a form: {describe(cands[0])}", urls,
+                      cands[0].evidence(), sig.looked_for(indicator.concepts))  # fmt: skip
+    return not_met(indicator, rid, "no feedback form or address found",
+                   [*sig.looked_for(indicator.concepts), "forms with a textarea"])  # fmt: skip
+
+
+@rule(
+    "participation-tool",
+    "An online participation tool (petitions, polls, forums, consultations) exists.",
+    "The generic concept decision over the indicator's concepts; a form on the candidate page raises it.",
+)
+def participation_tool(site: Site, indicator: Indicator) -> Finding:
+    return decide_by_candidates(signals_for(site), indicator, "participation-tool", concepts_or_error(indicator),
+                                "participation tool")  # fmt: skip
+
+
+def _dated(site: Site, indicator: Indicator, rid: str, what: str, since_days: int | None) -> Finding:
+    """A candidate page with a date in the window [crawl day - since_days, +inf) (None: today onwards)."""
+    sig = signals_for(site)
+    cands, urls = _cands(site, indicator)
+    for c in cands[:10]:
+        if c.page is None:
+            continue
+        today = page_day(c.page)
+        start = today - timedelta(days=since_days) if since_days is not None else today
+        good = sorted(d for d in c.page.dates if d >= start.isoformat())
+        if good:
+            ev = Evidence(c.url, "body", f"dates on the page: {', '.join(good[-3:])}", note="dated content")
+            return met(indicator, rid, f"{what} on {c.url} dated {good[-1]}", [*c.evidence(2), ev],
+                       0.85 if c.strength >= 2 else 0.7, urls, {"dates": good[-5:]})  # fmt: skip
+    if cands:
+        return review(indicator, rid, f"{what} candidate without a date in the window: {describe(cands[0])}",
+                      urls, cands[0].evidence(), sig.looked_for(indicator.concepts))  # fmt: skip
+    return not_met(indicator, rid, f"no {what} found", sig.looked_for(indicator.concepts))
+
+
+@rule(
+    "participatory-budgeting",
+    "Participatory budgeting took place within the last 5 years or is upcoming.",
+    "A candidate page for the concepts with a date no older than params.years (default 5).",
+)
+def participatory_budgeting(site: Site, indicator: Indicator) -> Finding:
+    years = int(param(indicator, "years", 5))
+    return _dated(site, indicator, "participatory-budgeting", "participatory budgeting", 365 * years + 1)
+
+
+@rule(
+    "upcoming-participation",
+    "Upcoming e-participation activities are announced.",
+    "A candidate page for the concepts showing a date today or later (as of the crawl).",
+)
+def upcoming_participation(site: Site, indicator: Indicator) -> Finding:
+    return _dated(site, indicator, "upcoming-participation", "upcoming participation", None)
+
+
+@rule(
+    "council-meetings",
+    "Council meetings are announced or their minutes/agendas published.",
+    "A candidate page for the concepts with dates or documents (minutes, agendas).",
+)
+def council_meetings(site: Site, indicator: Indicator) -> Finding:
+    rid = "council-meetings"
+    sig = signals_for(site)
+    cands, urls = _cands(site, indicator)
+    for c in cands[:10]:
+        if c.page is not None and (c.page.dates or c.page.documents):
+            ev = [Evidence(c.url, d.selector, d.label or d.url, note="document") for d in c.page.documents[:2]]
+            if c.page.dates:
+                ev.append(Evidence(c.url, "body", f"dates: {', '.join(sorted(c.page.dates)[-3:])}", note="dated"))
+            return met(indicator, rid, f"council meetings on {c.url}", [*c.evidence(2), *ev],
+                       0.85 if c.strength >= 2 else 0.7, urls)  # fmt: skip
+    if cands:
+        return review(indicator, rid, f"council page without dates or documents: {describe(cands[0])}", urls,
+                      cands[0].evidence())  # fmt: skip
+    return not_met(indicator, rid, "no council meetings found", sig.looked_for(indicator.concepts))
+
+
+def _data_files(page: PageDoc, formats: tuple[str, ...]) -> list[Link]:
+    return [d for d in page.documents if d.url.lower().split("?")[0].rsplit(".", 1)[-1] in formats]
+
+
+def _data_pages(site: Site, indicator: Indicator) -> tuple[list[tuple[PageDoc, list[Link]]], list[str]]:
+    """Open-data candidate pages and the pages one link away, with their data files."""
+    sig = signals_for(site)
+    formats = tuple(param(indicator, "formats", DATA_FORMATS))
+    cands, urls = _cands(site, indicator)
+    out: list[tuple[PageDoc, list[Link]]] = []
+    seen: set[str] = set()
+    for c in cands[:10]:
+        if c.page is None:
+            continue
+        pages = [c.page, *(p for lk in c.page.links[:300] if (p := sig.page_for(lk.url)) is not None)]
+        for page in pages:
+            if url_key(page.url_key) in seen:
+                continue
+            seen.add(url_key(page.url_key))
+            if files := _data_files(page, formats):
+                out.append((page, files))
+    return out, urls
+
+
+@rule(
+    "open-data",
+    "Datasets are downloadable in open formats (CSV, JSON, XML, XLSX...).",
+    "Open-data candidate pages (and pages one link away) with links to files in params.formats. A page that "
+    "only talks about open data (or promises it) is needs_review, never met.",
+)
+def open_data(site: Site, indicator: Indicator) -> Finding:
+    rid = "open-data"
+    found, urls = _data_pages(site, indicator)
+    if found:
+        files = [(p, f) for p, fs in found for f in fs]
+        ev = [Evidence(p.url_key, f.selector, f.label or f.url, note=f"data file {f.url}") for p, f in files[:5]]
+        return met(indicator, rid, f"{len(files)} downloadable data file(s) on {len(found)} page(s)", ev,
+                   0.9 if len(files) > 1 else 0.75, urls, {"files": len(files)})  # fmt: skip
+    sig = signals_for(site)
+    if urls:
+        return review(indicator, rid, "open-data page(s) without downloadable files", urls,
+                      looked_for=sig.looked_for(indicator.concepts))  # fmt: skip
+    return not_met(indicator, rid, "no open data found",
+                   [*sig.looked_for(indicator.concepts), f"files: {', '.join(DATA_FORMATS)}"])  # fmt: skip
+
+
+@rule(
+    "open-data-metadata",
+    "Each open dataset has metadata (description, date, author/publisher).",
+    "On dataset pages (pages with data files), at least params.min_terms (default 2) different metadata "
+    "terms (dataset-metadata concept, from params.metadata_concepts) and a date.",
+)
+def open_data_metadata(site: Site, indicator: Indicator) -> Finding:
+    rid = "open-data-metadata"
+    sig = signals_for(site)
+    meta_concepts = tuple(param(indicator, "metadata_concepts", ("dataset-metadata",)))
+    min_terms = int(param(indicator, "min_terms", 2))
+    found, urls = _data_pages(site, indicator)
+    for page, files in found:
+        matches = [m for cn in meta_concepts for m in sig.find(cn, page.text[:30_000])]
+        terms = {m.term for m in matches}
+        if len(terms) >= min_terms and page.dates:
+            m = matches[0]
+            ev = Evidence(page.url_key, "body", page.text[max(0, m.start - 60) : m.end + 100], note="metadata")
+            return met(indicator, rid, f"dataset page {page.url_key} shows {', '.join(sorted(terms))}",
+                       [ev, Evidence(page.url_key, files[0].selector, files[0].label, note="data file")], 0.75,
+                       urls)  # fmt: skip
+    if found:
+        return review(indicator, rid, "data files without visible metadata", [p.url_key for p, _ in found][:8])
+    return not_met(indicator, rid, "no dataset pages found", sig.looked_for([*indicator.concepts, *meta_concepts]))

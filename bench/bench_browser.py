@@ -1,0 +1,167 @@
+"""Browser benchmark: render rate, axe-core cost, and the browser's peak memory on generated pages.
+
+    .venv/bin/python -m bench.bench_browser [--medium 40] [--small 200] [--workers 2] [--recycle 25]
+
+Pages are generated into a temporary folder and served on 127.0.0.1; the browser is the one losi uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from assessors.axe import run_axe
+from assessors.browser_pool import PagePool, chromium
+from tests.conftest import ServedSite
+
+
+def medium_page(i: int) -> str:
+    """About 2,000 elements: nav, sections, a form, a table and images, with a few accessibility errors."""
+    nav = "".join(f'<li><a href="m{(i + k) % 40}.html">Section {k}</a></li>' for k in range(30))
+    sections = "".join(
+        f"<section><h2>Topic {k}</h2><p>Paragraph {k} with <a href='#s{k}'>a link</a> and <b>bold</b> text.</p>"
+        f"<ul>{''.join(f'<li>Item {k}.{j}</li>' for j in range(8))}</ul>"
+        f'<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="10" height="10"{" alt=x" if k % 2 else ""}>'
+        "</section>"
+        for k in range(60)
+    )
+    form = "".join(f'<input name="f{k}">' if k % 3 else f'<label>F{k}<input name="f{k}"></label>' for k in range(40))
+    rows = "".join(f"<tr><td>{r}</td><td>Value {r}</td><td><a href='#r{r}'>open</a></td></tr>" for r in range(150))
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Medium page {i}</title></head><body>'
+        f"<header><nav><ul>{nav}</ul></nav></header><main><h1>Medium page {i}</h1>{sections}"
+        f'<form action="#">{form}<button></button></form><table>{rows}</table>'
+        f'<p style="color:#ccc">low contrast</p></main><footer>Footer</footer></body></html>'
+    )
+
+
+def small_page(i: int) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Small {i}</title></head><body>'
+        f'<main><h1>Small page {i}</h1><p>Text of page {i}.</p><a href="s{(i + 1) % 200}.html">next</a></main>'
+        "</body></html>"
+    )
+
+
+class MemorySampler:
+    """Samples the summed VmRSS of all chromium processes (the browser's whole process tree)."""
+
+    def __init__(self, interval: float = 0.2):
+        self.interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def chromium_rss_kb() -> int:
+        """Sum of VmRSS over chromium processes descended from this process (not other users' browsers)."""
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for pid_s in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                status = Path(f"/proc/{pid_s}/status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            pid = int(pid_s)
+            parents[pid] = int(fields.get("PPid", "0").strip() or 0)
+            if "chrom" in fields.get("Name", ""):
+                rss[pid] = int((fields.get("VmRSS") or "0 kB").split()[0])
+        me = os.getpid()
+        total = 0
+        for pid, kb in rss.items():
+            p, hops = pid, 0
+            while p and p != me and hops < 50:
+                p, hops = parents.get(p, 0), hops + 1
+            if p == me:
+                total += kb
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, self.chromium_rss_kb())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def bench(base: str, medium: int, small: int, workers: int, recycle: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    async with chromium() as browser:
+        context = await browser.new_context()
+        pool = PagePool(context, workers=workers, recycle_after=recycle)
+
+        async def render(page: Any, url: str) -> None:
+            await page.goto(url, wait_until="load")
+
+        async def axe(page: Any, url: str) -> int:
+            await page.goto(url, wait_until="load")
+            return len((await run_axe(page))["violations"])
+
+        for label, urls in (
+            ("small", [f"{base}s{i}.html" for i in range(small)]),
+            ("medium", [f"{base}m{i}.html" for i in range(medium)]),
+        ):
+            t = time.perf_counter()
+            results = await pool.map(urls, render)
+            errors = sum(isinstance(r, BaseException) for r in results)
+            secs = time.perf_counter() - t
+            out[f"render_{label}"] = {"pages": len(urls), "seconds": round(secs, 2),
+                                      "pages_per_s": round(len(urls) / secs, 1), "errors": errors}
+        for label, urls in (
+            ("medium", [f"{base}m{i}.html" for i in range(medium)]),
+            ("small", [f"{base}s{i}.html" for i in range(min(small, 100))]),
+        ):
+            t = time.perf_counter()
+            results = await pool.map(urls, axe)
+            secs = time.perf_counter() - t
+            ok = [r for r in results if isinstance(r, int)]
+            out[f"axe_{label}"] = {"pages": len(urls), "seconds": round(secs, 2),
+                                   "pages_per_s": round(len(urls) / secs, 2),
+                                   "seconds_per_page_per_worker": round(secs * workers / len(urls), 2),
+                                   "errors": len(urls) - len(ok), "violations_per_page": ok[0] if ok else None}
+        await context.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--medium", type=int, default=40)
+    parser.add_argument("--small", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--recycle", type=int, default=25, help="replace a page after this many uses")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="losi-bench-") as tmp:
+        root = Path(tmp)
+        for i in range(args.medium):
+            (root / f"m{i}.html").write_text(medium_page(i), encoding="utf-8")
+        for i in range(args.small):
+            (root / f"s{i}.html").write_text(small_page(i), encoding="utf-8")
+        server = ServedSite(root)
+        try:
+            with MemorySampler() as mem:
+                started = time.perf_counter()
+                results = asyncio.run(bench(server.url, args.medium, args.small, args.workers, args.recycle))
+                total = time.perf_counter() - started
+        finally:
+            server.close()
+    print(f"workers={args.workers} recycle_after={args.recycle} medium={args.medium} small={args.small}")
+    for name, r in results.items():
+        print(f"{name:14s} " + "  ".join(f"{k}={v}" for k, v in r.items()))
+    print(f"peak chromium RSS (sum over processes): {mem.peak_kb / 1024:.0f} MB; total {total:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

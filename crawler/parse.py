@@ -1,0 +1,575 @@
+"""The parse step: one captured HTML response -> one PageDoc (language, text, links, forms, dates, ...).
+
+Robust by design: any bytes in, a PageDoc (or None for non-HTML) out. Encoding comes from the BOM, the
+Content-Type header or <meta charset>, with a UTF-8 / windows-1251 fallback. Huge bodies are truncated
+before parsing and the main text is capped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import lxml.html
+import yaml
+from lxml import etree
+
+from crawler.scope import Scope
+from indicators.language import detect_language, normalize_lang_tag
+from losi.models import Form, FormField, Heading, Link, PageDoc, Region
+
+MAX_BODY_BYTES = 5_000_000  # parse at most this much of a response
+MAX_LINKS = 5_000  # links kept per page (menus of real portals stay far below)
+MAX_TEXT_CHARS = 200_000  # main text cap
+MAX_DATES = 300
+MAX_HEADINGS = 300
+DETECT_CHARS = 5_000  # language detection reads this much of the main text
+
+MONTHS_FILE = Path(__file__).resolve().parent.parent / "assessors" / "data" / "months.yaml"
+
+DOCUMENT_EXTENSIONS = (
+    "pdf", "doc", "docx", "xls", "xlsx", "csv", "json", "xml", "ods", "odt", "odp", "ppt", "pptx",
+    "zip", "rar", "7z", "rtf", "txt", "geojson", "kml", "kmz", "shp", "tsv", "parquet", "rdf", "djvu",
+)  # fmt: skip
+
+DROP_TAGS = ("script", "style", "noscript", "template")
+BLOCK_TAGS = frozenset({
+    "p", "div", "li", "ul", "ol", "br", "tr", "td", "th", "table", "section", "article", "header", "footer",
+    "nav", "aside", "main", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "dl", "blockquote", "pre", "form",
+    "fieldset", "label", "option", "figcaption", "address", "hr",
+})  # fmt: skip
+SKIP_INPUT_TYPES = frozenset({"hidden", "submit", "button", "image", "reset"})
+
+REGION_BY_TAG = {
+    "header": Region.HEADER, "nav": Region.NAV, "main": Region.MAIN, "aside": Region.ASIDE,
+    "footer": Region.FOOTER,
+}  # fmt: skip
+REGION_BY_ROLE = {
+    "banner": Region.HEADER, "navigation": Region.NAV, "main": Region.MAIN, "complementary": Region.ASIDE,
+    "contentinfo": Region.FOOTER, "menubar": Region.NAV, "menu": Region.NAV,
+}  # fmt: skip
+# Conventional id/class names (markup conventions, not page language): "site-footer", "main-menu", "navbar".
+REGION_BY_CLASS_TOKEN = {
+    "footer": Region.FOOTER, "header": Region.HEADER, "nav": Region.NAV, "navbar": Region.NAV,
+    "navigation": Region.NAV, "menu": Region.NAV, "mainmenu": Region.NAV, "topmenu": Region.NAV,
+    "sidebar": Region.ASIDE,
+}  # fmt: skip
+CLASS_PREFIX_TOKENS = frozenset({"site", "page", "main", "top", "bottom", "global", "g"})
+
+_WS = re.compile(r"\s+")
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+_CSS_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_TIME_ATTR = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
+_YMD = re.compile(r"\b(\d{4})[./](\d{1,2})[./](\d{1,2})\b")
+_DMY = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b")
+_HTML_SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|p|a)[\s>]", re.I)
+
+
+def collapse(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def _try_utf8(body: bytes) -> str | None:
+    """UTF-8 when the bytes are UTF-8 (a character cut at the end by truncation is forgiven)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(body) - 3 and exc.reason == "unexpected end of data":
+            return body[: exc.start].decode("utf-8", errors="replace")
+        return None
+
+
+def decode_body(body: bytes, headers: dict[str, str] | None = None, content_type: str = "") -> str:
+    """Bytes -> text. BOM, then HTTP charset, then <meta charset>, then UTF-8, then windows-1251."""
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return body[len(bom) :].decode(enc, errors="replace")
+    header_ct = content_type
+    for key, value in (headers or {}).items():
+        if key.lower() == "content-type":
+            header_ct = value or header_ct
+    declared = None
+    if m := _HEADER_CHARSET.search(header_ct or ""):
+        declared = _codec(m.group(1))
+    if declared is None and (m := _META_CHARSET.search(body[:8192])):
+        declared = _codec(m.group(1).decode("ascii", "ignore"))
+    utf8 = _try_utf8(body)
+    if utf8 is not None and not body.isascii():  # valid UTF-8 beyond ASCII is UTF-8, whatever is declared
+        return utf8
+    if declared:
+        try:
+            return body.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass  # a lying declaration: fall through to sniffing
+    return utf8 if utf8 is not None else body.decode("windows-1251", errors="replace")
+
+
+def is_html(body: bytes, content_type: str) -> bool:
+    ct = (content_type or "").split(";")[0].strip().lower()
+    if "html" in ct:
+        return True
+    if ct and ct not in ("text/plain", "application/octet-stream", "binary/octet-stream"):
+        return False
+    return bool(_HTML_SNIFF.search(body[:2048]))
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@cache
+def _month_table() -> tuple[dict[str, int], list[str]]:
+    """form -> month number, and the words that may follow a year ("yil", "г")."""
+    try:
+        data = yaml.safe_load(MONTHS_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}, []
+    forms: dict[str, int] = {}
+    year_words: list[str] = []
+    for spec in (data.get("languages") or {}).values():
+        for month, names in (spec.get("months") or {}).items():
+            for name in names or []:
+                forms.setdefault(str(name).lower(), int(month))
+        year_words.extend(str(w).lower() for w in spec.get("year_words") or [])
+    return forms, sorted(set(year_words), key=len, reverse=True)
+
+
+@cache
+def _worded_date_patterns() -> list[tuple[re.Pattern[str], tuple[str, str, str]]]:
+    forms, year_words = _month_table()
+    if not forms:
+        return []
+    months = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    yw = "|".join(re.escape(w) for w in year_words) or "(?!)"
+    sep = r"[\s\-.,]*"
+    flags = re.I | re.U
+    return [
+        # 12 March 2024, 12 марта 2024 г., 12-mart 2024
+        (re.compile(rf"\b(\d{{1,2}}){sep}({months})\b\.?{sep}(\d{{4}})\b", flags), ("d", "m", "y")),
+        # March 12, 2024
+        (re.compile(rf"\b({months})\b\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b", flags), ("m", "d", "y")),
+        # 2024 yil 12 mart, 2024-yil 12-mart
+        (
+            re.compile(rf"\b(\d{{4}}){sep}(?:(?:{yw})\b\.?{sep})?(\d{{1,2}}){sep}({months})\b", flags),
+            ("y", "d", "m"),
+        ),
+    ]
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    if not 1900 <= y <= 2100:
+        return None
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def find_dates(text: str, limit: int = MAX_DATES) -> list[str]:
+    """ISO dates written in the text: yyyy-mm-dd, dd.mm.yyyy, yyyy.mm.dd, and month names from months.yaml."""
+    found: dict[str, None] = {}
+    hits: list[tuple[int, str]] = []
+
+    def add(pos: int, value: str | None) -> None:
+        if value:
+            hits.append((pos, value))
+
+    for m in _ISO_DATE.finditer(text):
+        add(m.start(), _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    for m in _YMD.finditer(text):
+        add(m.start(), _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    for m in _DMY.finditer(text):
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        day, month = (b, a) if b > 12 >= a else (a, b)  # 03/25/2024 is US order
+        add(m.start(), _iso(y, month, day))
+    forms, _ = _month_table()
+    for pattern, order in _worded_date_patterns():
+        for m in pattern.finditer(text):
+            parts = dict(zip(order, m.groups(), strict=True))
+            month = forms.get(parts["m"].lower())
+            if month:
+                add(m.start(), _iso(int(parts["y"]), month, int(parts["d"])))
+    for _, value in sorted(hits):
+        found.setdefault(value, None)
+        if len(found) >= limit:
+            break
+    return list(found)
+
+
+# --------------------------------------------------------------------------- element helpers
+
+
+class _Paths:
+    """CSS selectors for elements: an id when it is unique, else tag:nth-of-type steps up to one."""
+
+    def __init__(self, root: Any) -> None:
+        counts: dict[str, int] = {}
+        for el in root.iter():
+            if isinstance(el.tag, str) and (i := el.get("id")):
+                counts[i] = counts.get(i, 0) + 1
+        self.unique_ids = {i for i, n in counts.items() if n == 1 and _CSS_IDENT.match(i)}
+        self.index: dict[Any, int] = {}
+        self.cache: dict[Any, str] = {}
+
+    def _nth(self, el: Any) -> int:
+        if el not in self.index:
+            parent = el.getparent()
+            if parent is None:
+                return 1
+            seen: dict[str, int] = {}
+            for child in parent:
+                if isinstance(child.tag, str):
+                    seen[child.tag] = seen.get(child.tag, 0) + 1
+                    self.index[child] = seen[child.tag]
+        return self.index.get(el, 1)
+
+    def selector(self, el: Any) -> str:
+        if el in self.cache:
+            return self.cache[el]
+        el_id = el.get("id")
+        tag = el.tag if isinstance(el.tag, str) else "*"
+        parent = el.getparent()
+        if el_id in self.unique_ids:
+            sel = f"#{el_id}"
+        elif parent is None or tag in ("html", "body"):
+            sel = tag
+        else:
+            sel = f"{self.selector(parent)} > {tag}:nth-of-type({self._nth(el)})"
+        self.cache[el] = sel
+        return sel
+
+
+def _class_region(el: Any) -> Region | None:
+    names = [el.get("id") or "", *(el.get("class") or "").split()]
+    for name in names:
+        tokens = [t for t in re.split(r"[-_\s]+", name.lower()) if t]
+        if not tokens:
+            continue
+        if tokens[0] in REGION_BY_CLASS_TOKEN:
+            return REGION_BY_CLASS_TOKEN[tokens[0]]
+        if len(tokens) > 1 and tokens[0] in CLASS_PREFIX_TOKENS and tokens[1] in REGION_BY_CLASS_TOKEN:
+            return REGION_BY_CLASS_TOKEN[tokens[1]]
+    return None
+
+
+def region_of(el: Any) -> str:
+    """The page region of an element: a footer anywhere above wins, else the nearest landmark."""
+    nearest: Region | None = None
+    for anc in el.iterancestors():
+        tag = anc.tag if isinstance(anc.tag, str) else ""
+        region = REGION_BY_TAG.get(tag) or REGION_BY_ROLE.get((anc.get("role") or "").strip().lower())
+        if region is None and tag not in ("html", "body"):
+            region = _class_region(anc)
+        if region is Region.FOOTER:
+            return Region.FOOTER.value
+        if region is not None and nearest is None:
+            nearest = region
+    return (nearest or Region.OTHER).value
+
+
+def _text_of(el: Any) -> str:
+    """Visible text of an element, with img alt text."""
+    parts: list[str] = []
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            if node.tail:
+                parts.append(node.tail)
+            continue
+        if node.tag in DROP_TAGS:
+            if node.tail:
+                parts.append(node.tail)
+            continue
+        if node.tag == "img" and node.get("alt"):
+            parts.append(" " + node.get("alt") + " ")
+        if node.text:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return collapse(" ".join(parts)) if parts else ""
+
+
+def _absolute(base: str, href: str) -> str | None:
+    href = (href or "").strip()
+    if not href or href.lower().startswith(("javascript:", "data:", "about:")):
+        return None
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        return None
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("mailto", "tel", "sms", "callto", "viber", "whatsapp", "tg"):
+        return url
+    if scheme not in ("http", "https"):
+        return None
+    base_part, frag = urldefrag(url)
+    if frag.startswith(("/", "!/")):  # a hash route of a single-page app: "#/news", "#!/contacts"
+        return url
+    return base_part
+
+
+def is_document_url(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return path.rsplit(".", 1)[-1] in DOCUMENT_EXTENSIONS if "." in path.rsplit("/", 1)[-1] else False
+
+
+# --------------------------------------------------------------------------- forms
+
+
+def _field_label(el: Any, labels_for: dict[str, str], by_id: dict[str, Any]) -> str:
+    el_id = el.get("id")
+    if el_id and labels_for.get(el_id):
+        return labels_for[el_id]
+    for anc in el.iterancestors("label"):
+        text = _text_of(anc)
+        if text:
+            return text
+    if el.get("aria-label"):
+        return collapse(el.get("aria-label"))
+    if el.get("aria-labelledby"):
+        texts = [_text_of(by_id[i]) for i in el.get("aria-labelledby").split() if i in by_id]
+        if any(texts):
+            return collapse(" ".join(texts))
+    for attr in ("placeholder", "title"):
+        if el.get(attr):
+            return collapse(el.get(attr))
+    return ""
+
+
+def _parse_form(
+    form: Any, base: str, paths: _Paths, labels_for: dict[str, str], by_id: dict[str, Any]
+) -> Form:
+    fields: list[FormField] = []
+    groups: dict[str, FormField] = {}
+    submit_text = ""
+    for el in form.iter("input", "textarea", "select", "button"):
+        tag = el.tag
+        if tag == "button":
+            btype = (el.get("type") or "submit").lower()
+            if btype == "submit" and not submit_text:
+                submit_text = _text_of(el) or collapse(el.get("value") or el.get("aria-label") or "")
+            continue
+        ftype = (
+            "textarea"
+            if tag == "textarea"
+            else "select"
+            if tag == "select"
+            else (el.get("type") or "text").lower()
+        )
+        if ftype in ("submit", "image") and not submit_text:
+            submit_text = collapse(el.get("value") or el.get("alt") or el.get("aria-label") or "")
+        if ftype in SKIP_INPUT_TYPES:
+            continue
+        name = el.get("name") or el.get("id") or ""
+        label = _field_label(el, labels_for, by_id)
+        required = el.get("required") is not None or (el.get("aria-required") or "").lower() == "true"
+        if ftype in ("radio", "checkbox") and name:
+            if name in groups:
+                if label:
+                    groups[name].options.append(label)
+                groups[name].required = groups[name].required or required
+                continue
+            field = FormField(
+                name=name, type=ftype, label=label, required=required, options=[label] if label else []
+            )
+            groups[name] = field
+            fields.append(field)
+            continue
+        options = [collapse(o.text_content()) for o in el.iter("option")] if tag == "select" else []
+        fields.append(
+            FormField(
+                name=name, type=ftype, label=label, required=required, options=[o for o in options if o]
+            )
+        )
+    action = _absolute(base, form.get("action") or "") or base
+    return Form(
+        action=action,
+        method=(form.get("method") or "get").strip().lower(),
+        selector=paths.selector(form),
+        fields=fields,
+        submit_text=submit_text,
+        role=(form.get("role") or "").strip().lower(),
+        region=region_of(form),
+    )
+
+
+# --------------------------------------------------------------------------- main text
+
+
+def _main_element(body: Any) -> Any | None:
+    for xp in ("//main", "//*[@role='main']"):
+        found = body.xpath(xp)
+        if found:
+            return found[0]
+    return None
+
+
+def _visible_text(el: Any) -> str:
+    return collapse(" ".join(el.itertext()))
+
+
+def _mark_blocks(root: Any) -> None:
+    """Make block boundaries visible to itertext(): "<p>a</p><p>b</p>" reads "a b", not "ab"."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag in BLOCK_TAGS:
+            el.tail = " " + (el.tail or "")
+            el.text = " " + (el.text or "")
+
+
+def _main_text(body: Any) -> str:
+    main = _main_element(body)
+    if main is not None:
+        text = _visible_text(main)
+        if text:
+            return text
+    articles = body.xpath("//article")
+    if articles:
+        text = collapse(" ".join(_visible_text(a) for a in articles))
+        if text:
+            return text
+    full = _visible_text(body)
+    chrome = body.xpath(
+        "//header | //nav | //footer | //*[@role='banner' or @role='navigation' or @role='contentinfo']"
+    )
+    for el in chrome:
+        if el.getparent() is not None:
+            el.drop_tree()
+    text = _visible_text(body)
+    return text or full
+
+
+# --------------------------------------------------------------------------- the parse step
+
+
+def parse_page(
+    body: bytes,
+    *,
+    url: str,
+    final_url: str,
+    status: int,
+    content_type: str,
+    scope: Scope,
+    headers: dict[str, str] | None = None,
+    depth: int = 0,
+    rendered: bool = False,
+    fetched_at: str = "",
+    screenshot: str = "",
+) -> PageDoc | None:
+    """Parse one captured response into a PageDoc; None when the response is not HTML."""
+    body = body or b""
+    if not is_html(body, content_type):
+        return None
+    base = final_url or url
+    page = PageDoc(
+        url=url, final_url=base, status=status, content_type=content_type or "text/html", depth=depth,
+        rendered=rendered, fetched_at=fetched_at, screenshot=screenshot,
+    )  # fmt: skip
+    text = _CTRL.sub(" ", _XML_DECL.sub("", decode_body(body[:MAX_BODY_BYTES], headers, content_type)))
+    if not text.strip():
+        return page
+    try:
+        root = lxml.html.document_fromstring(
+            text, parser=lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+        )
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return page
+    _fill(page, root, base, scope)
+    return page
+
+
+def _fill(page: PageDoc, root: Any, base: str, scope: Scope) -> None:
+    for b in root.xpath("//base[@href]")[:1]:
+        base = _absolute(base, b.get("href")) or base
+    paths = _Paths(root)
+    html_el = root if root.tag == "html" else next(root.iterancestors("html"), root)
+    page.lang_declared = normalize_lang_tag(html_el.get("lang") or html_el.get("xml:lang") or "")
+    if not page.lang_declared:
+        for m in root.xpath("//meta[@http-equiv]"):
+            if (m.get("http-equiv") or "").lower() == "content-language" and m.get("content"):
+                page.lang_declared = normalize_lang_tag(m.get("content").split(",")[0])
+    titles = root.xpath("//title")
+    page.title = collapse(titles[0].text_content()) if titles else ""
+
+    for m in root.xpath("//meta"):
+        key = m.get("name") or m.get("property") or m.get("http-equiv") or m.get("itemprop")
+        if key and m.get("content") is not None:
+            page.meta.setdefault(key.strip().lower(), collapse(m.get("content")))
+    page.scripts = [u for s in root.xpath("//script[@src]") if (u := _absolute(base, s.get("src")))]
+    page.iframes = [u for s in root.xpath("//iframe[@src]") if (u := _absolute(base, s.get("src")))]
+
+    for el in root.xpath("//script | //style | //noscript | //template"):
+        if el.getparent() is not None:
+            el.drop_tree()
+
+    for h in root.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")[:MAX_HEADINGS]:
+        text = _text_of(h)
+        if text:
+            page.headings.append(Heading(int(h.tag[1]), text))
+
+    seen_docs: set[str] = set()
+    internal_by_netloc: dict[str, bool] = {}
+    for a in root.xpath("//a[@href] | //area[@href]"):
+        if len(page.links) >= MAX_LINKS:
+            break
+        href = _absolute(base, a.get("href"))
+        if not href:
+            continue
+        netloc = urlsplit(href).netloc.lower()
+        if netloc not in internal_by_netloc:
+            internal_by_netloc[netloc] = scope.is_internal(href)
+        link = Link(
+            url=href,
+            text=_text_of(a)[:500],
+            region=region_of(a),
+            title=collapse(a.get("title"))[:300],
+            aria_label=collapse(a.get("aria-label"))[:300],
+            rel=collapse(a.get("rel")),
+            hreflang=(a.get("hreflang") or "").strip(),
+            selector=paths.selector(a),
+            internal=internal_by_netloc[netloc],
+        )
+        page.links.append(link)
+        if is_document_url(href) and href not in seen_docs:
+            seen_docs.add(href)
+            page.documents.append(link)
+
+    by_id = {el.get("id"): el for el in root.xpath("//*[@id]")}
+    labels_for = {lab.get("for"): _text_of(lab) for lab in root.xpath("//label[@for]")}
+    page.forms = [_parse_form(f, base, paths, labels_for, by_id) for f in root.xpath("//form")]
+
+    time_dates = []
+    for t in root.xpath("//time"):
+        value = (t.get("datetime") or "").strip()
+        if m := _TIME_ATTR.match(value):
+            time_dates.append(_iso(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    _mark_blocks(root)
+    body = root.find("body") if root.find("body") is not None else root
+    full_text = _visible_text(body)[: MAX_TEXT_CHARS * 2]
+    dates = dict.fromkeys(d for d in time_dates if d)
+    dates.update(dict.fromkeys(find_dates(full_text)))
+    page.dates = list(dates)[:MAX_DATES]
+    page.text = _main_text(body)[:MAX_TEXT_CHARS]
+    page.lang_detected = detect_language(page.text[:DETECT_CHARS]) if page.text else ""

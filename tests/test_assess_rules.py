@@ -1,0 +1,178 @@
+"""Rules against real parsed pages (tests/sites/assess-*), in Uzbek with a Russian version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assessors.engine import assess_site
+from assessors.registry import load_all_rules
+from assessors.site import Site
+from crawler.parse import parse_page
+from crawler.scope import Scope
+from indicators.catalog import Catalog, Criterion, Indicator, Scoring
+from losi.models import Finding, PageDoc, PortalConfig, Verdict
+
+SITES = Path(__file__).parent / "sites"
+HOME = "https://tashkent.example.uz/"
+
+
+def build_site(name: str, languages: tuple[str, ...] = ("uz",)) -> Site:
+    """Parse every page of a fixture site as if crawled from HOME (home page first)."""
+    root = SITES / name
+    portal = PortalConfig(id=name, home_url=HOME, languages=list(languages))
+    scope = Scope.for_portal(portal)
+    files = sorted(root.rglob("*.html"), key=lambda p: (p.name != "index.html" or p.parent != root, str(p)))
+    pages: list[PageDoc] = []
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        url = HOME + ("" if rel == "index.html" else rel)
+        page = parse_page(path.read_bytes(), url=url, final_url=url, status=200, content_type="text/html",
+                          scope=scope, fetched_at="2024-03-15T10:00:00Z")  # fmt: skip
+        assert page is not None
+        pages.append(page)
+    return Site(portal=portal, pages=pages)
+
+
+def ind(rule: str | None, concepts: tuple[str, ...] = (), code: str = "999", **params) -> Indicator:
+    return Indicator(code=code, criterion="X", name=rule or "manual", question="?", yes_when="yes",
+                     mode="automated", rule=rule, concepts=concepts, params=params,
+                     guidance="Open the portal and look.")  # fmt: skip
+
+
+def check(site: Site, indicator: Indicator) -> Finding:
+    rule = load_all_rules()[indicator.rule]
+    return rule.check(site, indicator)
+
+
+@pytest.fixture(scope="module")
+def city() -> Site:
+    return build_site("assess-city")
+
+
+@pytest.fixture(scope="module")
+def bare() -> Site:
+    return build_site("assess-bare")
+
+
+def assert_openable(finding: Finding) -> None:
+    """met needs evidence a person can open: URL, selector and snippet."""
+    assert finding.evidence, finding
+    for ev in finding.evidence:
+        assert ev.url.startswith("http") and ev.snippet, ev
+    assert any(ev.selector for ev in finding.evidence)
+
+
+# --------------------------------------------------------------------------- issue 2
+
+
+def test_contact_details_met_with_phone_email_form(city: Site) -> None:
+    f = check(city, ind("contact-details", ("contact",)))
+    assert f.verdict is Verdict.MET and f.confidence >= 0.9, f
+    assert_openable(f)
+    urls = {ev.url for ev in f.evidence}
+    assert HOME + "uz/aloqa.html" in urls
+    assert any(ev.selector.endswith("a:nth-of-type(1)") or "form" in ev.selector for ev in f.evidence)
+
+
+def test_contact_details_not_met_on_bare_site(bare: Site) -> None:
+    f = check(bare, ind("contact-details", ("contact",)))
+    assert f.verdict is Verdict.NOT_MET
+    assert any("aloqa" in item for item in f.looked_for)
+
+
+def test_privacy_policy_linked_from_footer(city: Site, bare: Site) -> None:
+    f = check(city, ind("privacy-policy", ("privacy-policy",)))
+    assert f.verdict is Verdict.MET and f.confidence >= 0.9, f
+    assert_openable(f)
+    assert any(ev.url == HOME for ev in f.evidence)  # the footer link on the home page
+    assert check(bare, ind("privacy-policy", ("privacy-policy",))).verdict is Verdict.NOT_MET
+
+
+def test_social_media_links(city: Site, bare: Site) -> None:
+    f = check(city, ind("social-media", ("social-media",)))
+    assert f.verdict is Verdict.MET and set(f.details["platforms"]) == {"facebook", "telegram"}
+    assert_openable(f)
+    assert check(bare, ind("social-media", ("social-media",))).verdict is Verdict.NOT_MET
+
+
+def test_news_section_with_dated_items(city: Site, bare: Site) -> None:
+    f = check(city, ind("news-section", ("news",)))
+    assert f.verdict is Verdict.MET, f
+    assert f.details["dated_items"] >= 4 and f.details["latest"] == "2024-03-12"
+    assert any(ev.url == HOME + "uz/yangiliklar.html" for ev in f.evidence)
+    assert check(bare, ind("news-section", ("news",))).verdict is Verdict.NOT_MET
+
+
+def test_other_language_version(city: Site, bare: Site) -> None:
+    f = check(city, ind("other-language"))
+    assert f.verdict is Verdict.MET, f
+    assert "ru" in f.details["versions"] and f.details["verified"] == ["ru"]
+    assert_openable(f)
+    assert check(bare, ind("other-language")).verdict is Verdict.NOT_MET
+
+
+# --------------------------------------------------------------------------- generic rules
+
+
+def test_concept_page(city: Site, bare: Site) -> None:
+    f = check(city, ind("concept-page", ("services-catalogue",)))
+    assert f.verdict is Verdict.MET and f.evidence[0].url.startswith(HOME), f
+    assert check(bare, ind("concept-page", ("budget",))).verdict is Verdict.NOT_MET
+
+
+def test_online_service_form_vs_information_only(city: Site) -> None:
+    online = check(city, ind("online-service", ("birth-certificate",)))
+    assert online.verdict is Verdict.MET, online
+    assert any("form" in ev.selector for ev in online.evidence)
+    info = check(city, ind("online-service", ("building-permit",)))
+    assert info.verdict is Verdict.NEEDS_REVIEW, info
+    assert HOME + "uz/qurilish.html" in info.candidates
+    missing = check(city, ind("online-service", ("vehicle-registration",)))
+    assert missing.verdict is Verdict.NOT_MET and missing.looked_for
+
+
+def test_concept_documents(tmp_path: Path) -> None:
+    html = (SITES / "assess-city" / "index.html").read_text(encoding="utf-8").replace(
+        "</main>", '<a href="/files/byudjet-2024.pdf">Shahar byudjeti 2024</a></main>'
+    )
+    portal = PortalConfig(id="t", home_url=HOME, languages=["uz"])
+    page = parse_page(html.encode(), url=HOME, final_url=HOME, status=200, content_type="text/html",
+                      scope=Scope.for_portal(portal))  # fmt: skip
+    site = Site(portal=portal, pages=[page])
+    f = check(site, ind("concept-documents", ("budget",)))
+    assert f.verdict is Verdict.MET and f.evidence[0].snippet == "Shahar byudjeti 2024", f
+    assert check(build_site("assess-bare"), ind("concept-documents", ("budget",))).verdict is Verdict.NOT_MET
+
+
+def test_mobile_apps_and_feedback(city: Site) -> None:
+    apps = check(city, ind("mobile-apps", ("mobile-apps",)))
+    assert apps.verdict is Verdict.MET and "google-play" in apps.evidence[0].note
+    fb = check(city, ind("feedback-form", ("feedback", "complaint", "contact")))
+    assert fb.verdict is Verdict.MET and any("form" in ev.selector for ev in fb.evidence), fb
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def test_engine_one_finding_per_indicator_in_order(city: Site) -> None:
+    indicators = (
+        ind("contact-details", ("contact",), code="214"),
+        ind(None, ("news",), code="217"),
+        ind("no-such-rule", ("news",), code="218"),
+        ind("concept-page", (), code="219"),  # raises: no concepts
+        ind("social-media", code="273"),
+    )
+    catalog = Catalog("t", "t", "city", (Criterion("X", "x"),), indicators, Scoring(None, ()))
+    findings = assess_site(city, catalog)
+    assert [f.indicator for f in findings] == ["214", "217", "218", "219", "273"]
+    assert findings[0].verdict is Verdict.MET
+    assert findings[1].verdict is Verdict.NEEDS_REVIEW and findings[1].method == "human"
+    assert findings[1].explanation == "Open the portal and look."
+    assert HOME + "uz/yangiliklar.html" in findings[1].candidates
+    assert findings[2].verdict is Verdict.NOT_ASSESSED and "not implemented" in findings[2].explanation
+    assert findings[2].candidates
+    assert findings[3].verdict is Verdict.NOT_ASSESSED and "names no concepts" in findings[3].explanation
+    empty = assess_site(Site(portal=city.portal, pages=[]), catalog)
+    assert len(empty) == 5 and all(f.verdict is Verdict.NOT_ASSESSED for f in empty)

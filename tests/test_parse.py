@@ -1,0 +1,116 @@
+"""The parse step against real HTML: encodings, regions, selectors, forms, dates, robustness."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from crawler.parse import find_dates, parse_page
+from crawler.scope import Scope
+
+SCOPE = Scope(domains=["city.example.uz"])
+URL = "https://city.example.uz/ru/page"
+
+PAGE = """<!doctype html><html lang="ru-RU"><head><meta charset="windows-1251"><title>Контакты</title>
+<meta name="description" content="Описание"><meta property="og:title" content="OG"><script src="/app.js"></script>
+<style>.x{}</style></head><body>
+<header><nav class="main-menu"><a href="/ru/news/">Новости</a><a href="#/contacts">SPA</a>
+<a href="/ru/x#top">X</a><a href="javascript:void(0)">JS</a></nav></header>
+<div id="content"><main><h1>Контакты</h1><h2>Приёмная</h2>
+<p>Телефон: <a href="tel:+998711234567">+998 71 123-45-67</a></p>
+<p>Опубликовано 12 марта 2024 г.; обновлено 05.06.2023.</p><time datetime="2024-01-02T10:00">вчера</time>
+<a href="/files/budget.PDF?v=2"><img alt="Бюджет 2024"></a> <a href="https://data.example.org/set.csv">CSV</a>
+<form action="/send" method="POST"><label for="n">Имя</label><input id="n" name="name" required>
+<label>Сообщение <textarea name="msg"></textarea></label><select name="t" aria-label="Тема"><option>A</option>
+<option>B</option></select><input type="hidden" name="csrf" value="1">
+<input type="radio" name="r" id="r1"><label for="r1">Да</label>
+<input type="radio" name="r" id="r2"><label for="r2">Нет</label>
+<input name="q2" placeholder="Телефон"><button>Отправить</button></form>
+<script>var hidden = "не текст";</script><noscript>без скриптов</noscript></main></div>
+<div class="site-footer"><a href="https://facebook.com/city" aria-label="Facebook"></a>
+<a href="/privacy" title="Политика">Политика конфиденциальности</a></div>
+<iframe src="https://www.youtube.com/embed/x"></iframe></body></html>"""
+
+
+def parse(html: bytes | str, **kw) -> object:
+    body = html.encode("utf-8") if isinstance(html, str) else html
+    args = {"url": URL, "final_url": URL, "status": 200, "content_type": "text/html", "scope": SCOPE}
+    args.update(kw)
+    return parse_page(body, **args)
+
+
+def test_full_page_in_windows_1251() -> None:
+    page = parse(PAGE.encode("cp1251"))
+    assert page.title == "Контакты"
+    assert page.lang_declared == "ru"
+    assert page.lang_detected == "ru"
+    assert [(h.level, h.text) for h in page.headings] == [(1, "Контакты"), (2, "Приёмная")]
+    assert "Телефон" in page.text and "не текст" not in page.text and "без скриптов" not in page.text
+    assert page.meta["description"] == "Описание" and page.meta["og:title"] == "OG"
+    assert page.scripts == ["https://city.example.uz/app.js"]
+    assert page.iframes == ["https://www.youtube.com/embed/x"]
+
+
+def test_links_regions_and_selectors() -> None:
+    page = parse(PAGE)
+    by_text = {link.label: link for link in page.links}
+    assert by_text["Новости"].url == "https://city.example.uz/ru/news/"
+    assert by_text["Новости"].region == "nav"
+    assert by_text["SPA"].url == "https://city.example.uz/ru/page#/contacts"  # hash route kept
+    assert by_text["X"].url == "https://city.example.uz/ru/x"  # plain fragment dropped
+    assert "JS" not in by_text
+    fb = next(lk for lk in page.links if lk.aria_label == "Facebook")
+    assert fb.region == "footer" and not fb.internal
+    privacy = next(lk for lk in page.links if lk.text == "Политика конфиденциальности")
+    assert privacy.title == "Политика" and privacy.region == "footer" and privacy.internal
+    doc = lxml.html.fromstring(PAGE)
+    for link in page.links:  # every selector finds exactly its own element
+        found = doc.cssselect(link.selector)
+        assert len(found) == 1, link.selector
+    assert by_text["Бюджет 2024"].region == "main"
+
+
+def test_documents_forms_dates() -> None:
+    page = parse(PAGE)
+    assert [d.url for d in page.documents] == [
+        "https://city.example.uz/files/budget.PDF?v=2",
+        "https://data.example.org/set.csv",
+    ]
+    (form,) = page.forms
+    assert form.action == "https://city.example.uz/send" and form.method == "post"
+    assert form.submit_text == "Отправить" and form.has_free_text()
+    fields = {f.name: f for f in form.fields}
+    assert "csrf" not in fields
+    assert fields["name"].label == "Имя" and fields["name"].required
+    assert fields["msg"].label == "Сообщение" and fields["msg"].type == "textarea"
+    assert fields["t"].label == "Тема" and fields["t"].options == ["A", "B"]
+    assert fields["r"].options == ["Да", "Нет"]
+    assert fields["q2"].label == "Телефон"
+    assert page.dates == ["2024-01-02", "2024-03-12", "2023-06-05"]
+
+
+def test_dates_in_several_languages() -> None:
+    text = "March 5, 2024; 12 марта 2024; 2024 yil 1-aprel; 3 may 2023; 2024-13-40; 31.02.2024; 03/25/2024"
+    assert find_dates(text) == ["2024-03-05", "2024-03-12", "2024-04-01", "2023-05-03", "2024-03-25"]
+
+
+def test_not_html_and_broken_input() -> None:
+    assert parse(b"%PDF-1.4 ...", content_type="application/pdf") is None
+    assert parse(b'{"a": 1}', content_type="application/json") is None
+    empty = parse(b"")
+    assert empty is not None and empty.links == [] and empty.text == ""
+    broken = parse(b"\x00\xff<<<html><body><a href='/a'>A</a><div><p>unclosed <b>tags")
+    assert [lk.url for lk in broken.links] == ["https://city.example.uz/a"]
+    xhtml = parse(b'<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+                  b'<a href="z">z</a></body></html>', content_type="application/xhtml+xml")  # fmt: skip
+    assert [lk.url for lk in xhtml.links] == ["https://city.example.uz/ru/z"]
+    sniffed = parse(b"<!DOCTYPE html><html><body><p>hi</p></body></html>", content_type="")
+    assert sniffed is not None and sniffed.text == "hi"
+
+
+def test_meta_charset_bom_and_lying_header() -> None:
+    html = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251"></head>'
+    html += "<body><p>Ташкент</p></body></html>"
+    assert parse(html.encode("cp1251")).text == "Ташкент"
+    assert parse(b"\xef\xbb\xbf" + "<p>Тошкент</p>".encode()).text == "Тошкент"
+    lying = parse("<p>Самарканд</p>".encode(), headers={"Content-Type": "text/html; charset=iso-8859-1"})
+    assert lying.text == "Самарканд"  # valid UTF-8 beats a declared single-byte charset

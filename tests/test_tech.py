@@ -1,0 +1,161 @@
+"""#201, #204-#209 on small sites served on 127.0.0.1 and probed with real Chromium and vnu."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assessors.probes import BROWSER_PROBES, find_terms, run_probes
+from assessors.rules.technology import (
+    advanced_search,
+    browser_compat,
+    css_validity,
+    markup_validity,
+    mobile_friendly,
+    search_box,
+    sitemap,
+)
+from assessors.site import Site
+from losi.layout import PortalFiles
+from losi.models import PortalConfig, Verdict
+from tests.conftest import requires_browser
+from tests.test_tech_support import SEARCH_PAGES, SITES, indicator, probed_site, search_handler, site_from
+
+requires_java = pytest.mark.skipif(shutil.which("java") is None, reason="no java for vnu.jar")
+MOBILE = indicator("204", "mobile-friendly")
+SEARCH = indicator("206", "search-box")
+ADVANCED = indicator("207", "advanced-search")
+
+
+@pytest.fixture(scope="module")
+def responsive(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return probed_site("tech-responsive", ["index.html"], tmp_path_factory.mktemp("resp"), axe_pages=1)
+
+
+@pytest.fixture(scope="module")
+def fixed(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return probed_site("tech-fixed", ["index.html"], tmp_path_factory.mktemp("fixed"), axe_pages=1)
+
+
+@pytest.fixture(scope="module")
+def searches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Site]:
+    return {
+        mode: probed_site("tech-search", SEARCH_PAGES, tmp_path_factory.mktemp(mode), search_handler(mode), axe_pages=1)
+        for mode in ("advanced", "basic", "dead")
+    }
+
+
+@requires_browser
+def test_responsive_page_is_mobile_friendly(responsive: Site) -> None:
+    finding = mobile_friendly(responsive, MOBILE)
+    assert finding.verdict == Verdict.MET, finding.explanation
+    shot = finding.evidence[0].screenshot
+    assert shot and (responsive.portal_dir / shot).stat().st_size > 1000
+    assert json.loads((responsive.portal_dir / "probes.json").read_text())["mobile"]["device_width"] is True
+
+
+@requires_browser
+def test_fixed_width_page_is_not_mobile_friendly(fixed: Site) -> None:
+    finding = mobile_friendly(fixed, MOBILE)
+    assert finding.verdict == Verdict.NOT_MET
+    assert "horizontal scroll" in finding.explanation and "1400px" in finding.explanation
+    assert "smaller than 12px" in finding.explanation and "viewport meta" in finding.explanation
+    assert finding.looked_for and finding.evidence[0].screenshot
+
+
+@requires_browser
+def test_working_search_is_met_with_results(searches: dict[str, Site]) -> None:
+    finding = search_box(searches["advanced"], SEARCH)
+    assert finding.verdict == Verdict.MET, finding.explanation
+    probe = searches["advanced"].probes["search"]
+    assert probe["query"] == "parks" and "q=parks" in probe["result_url"] and probe["hits"] >= 3
+    assert any(e.url.endswith("parks-east.html") for e in finding.evidence)
+    assert finding.evidence[0].selector and finding.evidence[1].screenshot
+
+
+@requires_browser
+def test_dead_search_box_is_not_met_with_evidence(searches: dict[str, Site]) -> None:
+    finding = search_box(searches["dead"], SEARCH)
+    assert finding.verdict == Verdict.NOT_MET
+    assert finding.details["status"] == 404 and finding.evidence[0].selector
+    assert "returned no results" in finding.explanation
+
+
+@requires_browser
+def test_advanced_search_options(searches: dict[str, Site]) -> None:
+    met = advanced_search(searches["advanced"], ADVANCED)
+    assert met.verdict == Verdict.MET, met.explanation
+    assert met.details["controls"] == {"select": 1, "date": 2}
+    assert met.evidence[0].selector and "section" in met.evidence[0].snippet
+    assert advanced_search(searches["basic"], ADVANCED).verdict == Verdict.NOT_MET
+
+
+@requires_browser
+def test_browser_compat_needs_review_with_one_engine(responsive: Site) -> None:
+    finding = browser_compat(responsive, indicator("201", "browser-compat"))
+    assert finding.verdict == Verdict.NEEDS_REVIEW
+    assert "chromium" in finding.explanation and finding.details["engines"]["chromium"]["layout_width"] == 1366
+
+
+@requires_browser
+def test_https_and_timing_are_recorded(responsive: Site) -> None:
+    probes = responsive.probes
+    assert probes["https"]["scheme"] == "http" and probes["https"]["certificate"] is None
+    timing = probes["timing"]
+    assert timing["requests_by_type"].get("stylesheet") == 1 and timing["total_bytes"] > 500
+
+
+def test_sitemap_page(serve) -> None:
+    if not find_terms("sitemap", "Site map"):
+        pytest.skip("the lexicon has no English terms for the 'sitemap' concept yet")
+    server = serve(SITES / "tech-search")
+    site = site_from(server.url, SEARCH_PAGES)
+    finding = sitemap(site, indicator("205", "sitemap"))
+    assert finding.verdict == Verdict.MET, finding.explanation
+    assert finding.evidence[0].url.endswith("sitemap.html")
+    no_map = site_from(server.url, SEARCH_PAGES[:-1])
+    assert sitemap(no_map, indicator("205", "sitemap")).verdict in (Verdict.NOT_MET, Verdict.NEEDS_REVIEW)
+
+
+def test_static_search_fallback_without_probes(serve) -> None:
+    server = serve(SITES / "tech-search")
+    site = site_from(server.url, ["index.html"])
+    finding = search_box(site, SEARCH)
+    assert finding.verdict == Verdict.NEEDS_REVIEW and finding.confidence <= 0.6
+    assert "not tried live" in finding.explanation
+    for check, ind in ((mobile_friendly, MOBILE), (advanced_search, ADVANCED), (markup_validity, SEARCH)):
+        assert check(site, ind).verdict == Verdict.NOT_ASSESSED
+
+
+@requires_java
+def test_no_browser_records_errors_and_still_validates(serve, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LOSI_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    server = serve(SITES / "tech-invalid")
+    site = Site(portal=PortalConfig(id="t", home_url=server.url + "index.html", allow_private=True), pages=[])
+    probes = run_probes(site, PortalFiles(tmp_path))
+    assert all(probes[name]["error"] == "no browser" for name in BROWSER_PROBES)
+    assert json.loads((tmp_path / "probes.json").read_text())["mobile"]["error"] == "no browser"
+    assert probes["vnu"]["html_errors"] > 0 and probes["vnu"]["css_errors"] >= 2
+    site.probes = probes
+    assert markup_validity(site, indicator("208", "markup-validity")).verdict == Verdict.NOT_MET
+    assert mobile_friendly(site, MOBILE).verdict == Verdict.NOT_ASSESSED
+
+
+@requires_java
+@requires_browser
+@pytest.mark.parametrize("name", ["tech-valid", "tech-invalid"])
+def test_markup_and_css_validity(name: str, tmp_path: Path) -> None:
+    site = probed_site(name, ["index.html"], tmp_path, axe_pages=1)
+    markup = markup_validity(site, indicator("208", "markup-validity"))
+    css = css_validity(site, indicator("209", "css-validity"))
+    if name == "tech-valid":
+        assert markup.verdict == Verdict.MET and css.verdict == Verdict.MET, (markup.explanation, css.explanation)
+        assert css.evidence[0].url.endswith("style.css")
+    else:
+        assert markup.verdict == Verdict.NOT_MET and css.verdict == Verdict.NOT_MET
+        notes = " ".join(e.note for e in markup.evidence)
+        assert "center" in notes and not any("CSS:" in e.note for e in markup.evidence)
+        assert any("colr" in e.note for e in css.evidence) and css.evidence[0].url.endswith("broken.css")

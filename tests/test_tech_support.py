@@ -1,0 +1,143 @@
+"""Helpers for the technology and accessibility tests: a Site built from served pages, a search server."""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import re
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import lxml.html
+
+from assessors.probes import run_probes
+from assessors.site import Site
+from crawler.scope import Scope
+from indicators.catalog import Indicator
+from losi.layout import PortalFiles
+from losi.models import Form, FormField, Heading, Link, PageDoc, PortalConfig
+from tests.conftest import ServedSite
+
+try:
+    from crawler.parse import parse_page
+except ImportError:  # the parse step (or what it imports) is not there yet: build PageDocs here
+    parse_page = None
+
+SITES = Path(__file__).resolve().parent / "sites"
+
+
+def site_from(base_url: str, paths: list[str]) -> Site:
+    """Fetch and parse the pages (home page first) as the crawl would, into a Site."""
+    portal = PortalConfig(id="test", home_url=base_url + paths[0], allow_private=True)
+    scope = Scope.for_portal(portal)
+    pages = []
+    for path in paths:
+        url = base_url + path
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            body, ctype, final = resp.read(), resp.headers.get("Content-Type", "text/html"), resp.url
+        if parse_page is not None:
+            page = parse_page(body, url=url, final_url=final, status=200, content_type=ctype, scope=scope)
+        else:
+            page = _page_doc(body, final, scope)
+        assert page is not None
+        pages.append(page)
+    return Site(portal=portal, pages=pages)
+
+
+def _page_doc(body: bytes, url: str, scope: Scope) -> PageDoc:
+    root = lxml.html.document_fromstring(body)
+    root.make_links_absolute(url)
+    regions = {"header", "nav", "footer", "main", "aside"}
+
+    def region(el: lxml.html.HtmlElement) -> str:
+        return next((a.tag for a in el.iterancestors() if a.tag in regions), "other")
+
+    links = [
+        Link(url=a.get("href").split("#")[0], text=a.text_content().strip(), region=region(a),
+             internal=scope.is_internal(a.get("href")))
+        for a in root.iter("a") if a.get("href")
+    ]  # fmt: skip
+    forms = [
+        Form(action=f.get("action") or url, method=(f.get("method") or "get").lower(), region=region(f),
+             role=f.get("role") or "",
+             fields=[FormField(name=i.get("name") or "", type=i.get("type") or "text", label=i.get("placeholder") or "")
+                     for i in f.iter("input", "select", "textarea")])
+        for f in root.iter("form")
+    ]  # fmt: skip
+    return PageDoc(
+        url=url, final_url=url, status=200, lang_declared=root.get("lang") or "",
+        title=(root.findtext(".//title") or "").strip(),
+        headings=[Heading(int(h.tag[1]), h.text_content().strip()) for h in root.iter("h1", "h2", "h3")],
+        text=root.text_content(), links=links, forms=forms,
+    )  # fmt: skip
+
+
+class SearchHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves tests/sites/tech-search; /search?q= lists the pages whose text contains q.
+
+    mode "advanced": the result page has refine controls; "basic": none; "dead": /search is a 404.
+    """
+
+    mode = "advanced"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path != "/search":
+            return super().do_GET()
+        if self.mode == "dead":
+            self.send_error(404)
+            return
+        q = (parse_qs(parts.query).get("q") or [""])[0].strip().lower()
+        hits = []
+        for f in sorted((SITES / "tech-search").glob("*.html")):
+            text = f.read_text(encoding="utf-8")
+            body = re.sub(r"<[^>]+>", " ", text.split("<main>", 1)[-1])
+            if q and q in body.lower():
+                title = re.search(r"<title>(.*?)</title>", text).group(1)
+                hits.append(f'<li><a href="/{f.name}">{html.escape(title)}</a>: {html.escape(q)}</li>')
+        refine = ""
+        if self.mode == "advanced":
+            refine = (
+                '<select name="section"><option value="">all</option><option>parks</option><option>news</option>'
+                '</select><input type="date" name="from"><input type="date" name="to">'
+            )
+        page = (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Results</title></head><body>'
+            f'<form action="/search" method="get"><input type="text" name="q" value="{html.escape(q)}">{refine}'
+            f'<button type="submit">Go</button></form><ol>{"".join(hits)}</ol></body></html>'
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+
+def search_handler(mode: str) -> type[http.server.BaseHTTPRequestHandler]:
+    cls = type(f"SearchHandler_{mode}", (SearchHandler,), {"mode": mode})
+    return functools.partial(cls, directory=str(SITES / "tech-search"))  # type: ignore[return-value]
+
+
+SEARCH_PAGES = ["index.html", "parks.html", "parks-east.html", "library.html", "news.html", "sitemap.html"]
+
+
+def indicator(code: str, rule: str, **params: object) -> Indicator:
+    return Indicator(code=code, criterion="TECH", name=rule, question=rule, yes_when=rule, mode="automated",
+                     rule=rule, params=dict(params))  # fmt: skip
+
+
+def probed_site(directory: str, paths: list[str], tmp: Path, handler: type | None = None, **kwargs: object) -> Site:
+    """Serve tests/sites/<directory>, build its Site, run the live probes on it, stop the server."""
+    server = ServedSite(SITES / directory, handler)
+    try:
+        site = site_from(server.url, paths)
+        site.portal_dir = tmp
+        site.probes = run_probes(site, PortalFiles(tmp), **kwargs)  # type: ignore[arg-type]
+    finally:
+        server.close()
+    return site
