@@ -101,18 +101,19 @@ def url_matches(concept: str, url: str) -> bool:
 
 
 def query_word(site: Site) -> str:
-    """A frequent word of the portal's own page titles and headings, for the one-word search test.
+    """A frequent word of the portal's own page titles (then headings), for the one-word search test.
 
-    Words in every title (usually the portal's name) are skipped when there are alternatives.
+    Titles come first because every site search indexes them; a word found in many titles (often the
+    city's name) must return results on a working search. Words in every title are skipped when there are
+    alternatives, as they may be a suffix the search engine ignores.
     """
-    df: Counter[str] = Counter()
     in_titles: Counter[str] = Counter()
+    in_headings: Counter[str] = Counter()
     for page in site.pages:
-        words = set(re.findall(r"[^\W\d_]{4,}", f"{page.title} {page.heading_text()}".lower()))
-        df.update(words)
         in_titles.update(set(re.findall(r"[^\W\d_]{4,}", page.title.lower())))
+        in_headings.update(set(re.findall(r"[^\W\d_]{4,}", page.heading_text().lower())))
     n = len(site.pages)
-    ranked = sorted(df, key=lambda w: (-df[w], -len(w), w))
+    ranked = sorted({*in_titles, *in_headings}, key=lambda w: (-in_titles[w], -in_headings[w], -len(w), w))
     for word in ranked:
         if n < 3 or in_titles[word] < n:
             return word

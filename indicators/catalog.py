@@ -34,6 +34,7 @@ class Band:
 class Scoring:
     denominator: int | None  # None: the number of indicators in the catalog
     bands: tuple[Band, ...]  # highest first
+    exclude_not_applicable: bool = False  # not_applicable indicators leave the denominator
 
     def band(self, score: float) -> str:
         for band in self.bands:
@@ -204,6 +205,6 @@ def catalog_from_dict(data: Any, where: str, *, concept_ids: Collection[str] | N
         level=str(data.get("level", "city")),
         criteria=tuple(criteria),
         indicators=tuple(indicators),
-        scoring=Scoring(denominator, tuple(bands)),
+        scoring=Scoring(denominator, tuple(bands), bool(scoring_raw.get("exclude_not_applicable", False))),
         source=str(data.get("source", "")),
     )

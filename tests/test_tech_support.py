@@ -10,20 +10,14 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import lxml.html
-
 from assessors.probes import run_probes
 from assessors.site import Site
+from crawler.parse import parse_page
 from crawler.scope import Scope
 from indicators.catalog import Indicator
 from losi.layout import PortalFiles
-from losi.models import Form, FormField, Heading, Link, PageDoc, PortalConfig
+from losi.models import PortalConfig
 from tests.conftest import ServedSite
-
-try:
-    from crawler.parse import parse_page
-except ImportError:  # the parse step (or what it imports) is not there yet: build PageDocs here
-    parse_page = None
 
 SITES = Path(__file__).resolve().parent / "sites"
 
@@ -37,41 +31,10 @@ def site_from(base_url: str, paths: list[str]) -> Site:
         url = base_url + path
         with urllib.request.urlopen(url, timeout=10) as resp:
             body, ctype, final = resp.read(), resp.headers.get("Content-Type", "text/html"), resp.url
-        if parse_page is not None:
-            page = parse_page(body, url=url, final_url=final, status=200, content_type=ctype, scope=scope)
-        else:
-            page = _page_doc(body, final, scope)
+        page = parse_page(body, url=url, final_url=final, status=200, content_type=ctype, scope=scope)
         assert page is not None
         pages.append(page)
     return Site(portal=portal, pages=pages)
-
-
-def _page_doc(body: bytes, url: str, scope: Scope) -> PageDoc:
-    root = lxml.html.document_fromstring(body)
-    root.make_links_absolute(url)
-    regions = {"header", "nav", "footer", "main", "aside"}
-
-    def region(el: lxml.html.HtmlElement) -> str:
-        return next((a.tag for a in el.iterancestors() if a.tag in regions), "other")
-
-    links = [
-        Link(url=a.get("href").split("#")[0], text=a.text_content().strip(), region=region(a),
-             internal=scope.is_internal(a.get("href")))
-        for a in root.iter("a") if a.get("href")
-    ]  # fmt: skip
-    forms = [
-        Form(action=f.get("action") or url, method=(f.get("method") or "get").lower(), region=region(f),
-             role=f.get("role") or "",
-             fields=[FormField(name=i.get("name") or "", type=i.get("type") or "text", label=i.get("placeholder") or "")
-                     for i in f.iter("input", "select", "textarea")])
-        for f in root.iter("form")
-    ]  # fmt: skip
-    return PageDoc(
-        url=url, final_url=url, status=200, lang_declared=root.get("lang") or "",
-        title=(root.findtext(".//title") or "").strip(),
-        headings=[Heading(int(h.tag[1]), h.text_content().strip()) for h in root.iter("h1", "h2", "h3")],
-        text=root.text_content(), links=links, forms=forms,
-    )  # fmt: skip
 
 
 class SearchHandler(http.server.SimpleHTTPRequestHandler):
