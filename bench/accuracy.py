@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from indicators.catalog import load_catalog
-from losi.demo import serve_directory
+from losi.localserve import serve_directory
 from losi.models import Finding, PortalConfig, Verdict
 from losi.pipeline import RunOptions, run_assessment
 from losi.store import Store

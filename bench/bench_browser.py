@@ -18,7 +18,7 @@ from typing import Any
 
 from assessors.axe import run_axe
 from assessors.browser_pool import PagePool, chromium
-from tests.conftest import ServedSite
+from losi.localserve import LocalServer
 
 
 def medium_page(i: int) -> str:
@@ -149,7 +149,7 @@ def main() -> None:
             (root / f"m{i}.html").write_text(medium_page(i), encoding="utf-8")
         for i in range(args.small):
             (root / f"s{i}.html").write_text(small_page(i), encoding="utf-8")
-        server = ServedSite(root)
+        server = LocalServer(root)
         try:
             with MemorySampler() as mem:
                 started = time.perf_counter()

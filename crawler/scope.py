@@ -18,7 +18,11 @@ def host_of(url: str) -> str:
 def netloc_of(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".")
-    return f"{host}:{parts.port}" if parts.port else host
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port: no netloc can match it
+        return ""
+    return f"{host}:{port}" if port else host
 
 
 def is_ip(host: str) -> bool:

@@ -3,45 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from losi.config import load_portals
+from losi.localserve import serve_directory
 from losi.pipeline import RunOptions, run_assessment
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def serve_directory(directory: Path) -> Iterator[str]:
-    """Serve a folder on 127.0.0.1 at a free port; yields the base URL without a trailing slash."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m losi.demo", description=__doc__)
-    parser.add_argument(
-        "--out", type=Path, default=Path("demo-out"), help="report folder (default: demo-out)"
-    )
+    parser.add_argument("--out", type=Path, default=Path("demo-out"), help="report folder (default: demo-out)")
     parser.add_argument("--data-dir", type=Path, default=Path("demo-out/data"), help="run store and captures")
     parser.add_argument("--no-probes", action="store_true", help="skip the live-browser checks")
     args = parser.parse_args(argv)
@@ -53,17 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"serving the sample portals at {base}/", file=sys.stderr)
         outcome = run_assessment(
             portals,
-            RunOptions(
-                out_dir=args.out.resolve(), data_dir=args.data_dir.resolve(), probes=not args.no_probes
-            ),
+            RunOptions(out_dir=args.out.resolve(), data_dir=args.data_dir.resolve(), probes=not args.no_probes),
         )
     print()
     for portal in outcome.portals:
-        status = (
-            f"{portal.met}/{portal.total} met"
-            if portal.status == "assessed"
-            else f"not assessed: {portal.reason}"
-        )
+        status = f"{portal.met}/{portal.total} met" if portal.status == "assessed" else f"not assessed: {portal.reason}"
         print(f"  {portal.portal_id:<16} {status}")
     print(f"\nreports of run {outcome.run_id}:")
     for kind, path in sorted(outcome.reports.items()):

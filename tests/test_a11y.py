@@ -12,8 +12,9 @@ import pytest
 from assessors.axe import extra_checks_from
 from assessors.rules.technology import accessibility_wcag
 from assessors.site import Site
+from losi.localserve import LocalServer
 from losi.models import PortalConfig, Verdict
-from tests.conftest import ROOT, ServedSite, requires_browser
+from tests.conftest import ROOT, requires_browser
 from tests.test_tech_support import SITES, indicator, probed_site
 
 WCAG = indicator("210", "accessibility-wcag")
@@ -71,7 +72,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 @requires_browser
 def test_cli_json_shape() -> None:
-    server = ServedSite(SITES)
+    server = LocalServer(SITES)
     try:
         bad, good = server.url + "a11y-bad/index.html", server.url + "a11y-good/index.html"
         proc = _cli("--json", "--allow-private", bad, good)

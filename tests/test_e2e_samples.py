@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from losi.config import load_portals
-from losi.demo import serve_directory
+from losi.localserve import serve_directory
 from losi.pipeline import RunOptions, RunOutcome, run_assessment
 from tests.conftest import SAMPLES, requires_browser
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from losi.demo import serve_directory
+from losi.localserve import serve_directory
 from losi.store import Store
 from tests.conftest import ROOT, SAMPLES
 

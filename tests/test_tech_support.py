@@ -16,8 +16,8 @@ from crawler.parse import parse_page
 from crawler.scope import Scope
 from indicators.catalog import Indicator
 from losi.layout import PortalFiles
+from losi.localserve import LocalServer
 from losi.models import PortalConfig
-from tests.conftest import ServedSite
 
 SITES = Path(__file__).resolve().parent / "sites"
 
@@ -96,7 +96,7 @@ def indicator(code: str, rule: str, **params: object) -> Indicator:
 
 def probed_site(directory: str, paths: list[str], tmp: Path, handler: type | None = None, **kwargs: object) -> Site:
     """Serve tests/sites/<directory>, build its Site, run the live probes on it, stop the server."""
-    server = ServedSite(SITES / directory, handler)
+    server = LocalServer(SITES / directory, handler)
     try:
         site = site_from(server.url, paths)
         site.portal_dir = tmp

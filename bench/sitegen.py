@@ -1,0 +1,51 @@
+"""Generate a static test site of N interlinked ~4 KB pages, with a sitemap.xml, for crawl benchmarks."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+WORDS = (
+    "city", "service", "permit", "budget", "council", "district", "transport", "water", "school", "health",
+    "library", "park", "tax", "registry", "housing", "parking", "license", "report", "meeting", "election",
+    "notice", "tender", "vacancy", "contact", "mayor",
+)
+LINKS_PER_PAGE = 6
+PARAGRAPHS = 5
+
+
+def page_name(i: int) -> str:
+    return "index.html" if i == 0 else f"pages/p{i:05d}.html"
+
+
+def _paragraph(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(100)).capitalize() + "."
+
+
+def _page(i: int, pages: int, rng: random.Random) -> str:
+    # Page i links to the next page (so every page is reachable) and to random others.
+    targets = {(i + 1) % pages} | {rng.randrange(pages) for _ in range(LINKS_PER_PAGE - 1)}
+    prefix = "" if i == 0 else "../"
+    links = "\n".join(f'    <li><a href="{prefix}{page_name(t)}">Page {t}</a></li>' for t in sorted(targets))
+    body = "\n".join(f"  <p>{_paragraph(rng)}</p>" for _ in range(PARAGRAPHS))
+    return (
+        f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Page {i}</title></head>\n'
+        f"<body>\n  <h1>Page {i}</h1>\n  <nav><ul>\n{links}\n  </ul></nav>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def generate_site(dest: Path, pages: int = 2000, seed: int = 1, base_url: str = "") -> Path:
+    """Write the site into dest and return dest. base_url (e.g. "http://127.0.0.1:8000/") fills sitemap.xml;
+    without it the sitemap lists paths relative to the site root."""
+    rng = random.Random(seed)
+    dest = Path(dest)
+    (dest / "pages").mkdir(parents=True, exist_ok=True)
+    for i in range(pages):
+        (dest / page_name(i)).write_text(_page(i, pages, rng), encoding="utf-8")
+    locs = "\n".join(f"  <url><loc>{base_url}{page_name(i)}</loc></url>" for i in range(pages))
+    (dest / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{locs}\n</urlset>\n',
+        encoding="utf-8",
+    )
+    return dest

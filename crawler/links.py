@@ -1,0 +1,152 @@
+"""Light link extraction for crawling: where to go next, and whether a page needs a browser.
+
+The full page parser (crawler/parse.py) builds PageDocs later; this module only finds URLs to follow,
+JavaScript redirects, and the signals that say a page is a single-page app.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from lxml import etree
+
+# Links to these are recorded by the parser but never downloaded by the crawler.
+DOCUMENT_EXTENSIONS: frozenset[str] = frozenset(
+    (
+        "pdf", "doc", "docx", "xls", "xlsx", "xlsm", "csv", "json", "xml", "zip", "rar", "7z", "gz", "tgz",
+        "tar", "bz2", "odt", "ods", "odp", "ppt", "pptx", "rtf", "txt", "jpg", "jpeg", "png", "gif", "svg",
+        "webp", "bmp", "ico", "tif", "tiff", "mp3", "mp4", "avi", "mov", "wmv", "webm", "ogg", "wav",
+        "flac", "mkv", "exe", "msi", "dmg", "apk", "iso", "epub", "djvu", "sig", "p7s",
+    )
+)
+
+# Query parameters that carry a session id; they are stripped so one page has one URL.
+SESSION_PARAMS: frozenset[str] = frozenset(
+    ("jsessionid", "phpsessid", "sid", "sessionid", "session_id", "sessid", "aspsessionid", "cfid", "cftoken")
+)
+
+_JS_REDIRECT = (
+    re.compile(r"""(?<![\w$.])(?:(?:window|document|top|self)\.)?location(?:\.href)?\s*=\s*["']([^"']+)["']"""),
+    re.compile(r"""location\.(?:replace|assign)\(\s*["']([^"']+)["']\s*\)"""),
+)
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+_SPA_ROUTE = re.compile(r"^#!?/")
+
+# A page whose static HTML has less text and fewer links than this, but loads scripts, is rendered.
+SPA_MAX_TEXT = 200
+SPA_MAX_LINKS = 3
+
+
+@dataclass
+class PageSignals:
+    links: list[str] = field(default_factory=list)  # absolute, canonical, fragments removed
+    hash_routes: list[str] = field(default_factory=list)  # absolute URLs ending in "#/route"
+    js_redirect: str = ""
+    text_chars: int = 0
+    scripts: int = 0
+
+    @property
+    def looks_like_spa(self) -> bool:
+        return self.scripts > 0 and self.text_chars < SPA_MAX_TEXT and len(self.links) < SPA_MAX_LINKS
+
+
+def is_document(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    name = path.rsplit("/", 1)[-1]
+    return "." in name and name.rsplit(".", 1)[-1] in DOCUMENT_EXTENSIONS
+
+
+def canonical(url: str, keep_fragment: bool = False) -> str:
+    """Normalise a URL for crawling: lower-case scheme/host, no session ids, no fragment (unless asked)."""
+    parts = urlsplit(url.strip())
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if k.lower() not in SESSION_PARAMS]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    netloc = parts.netloc.lower()
+    if (parts.scheme == "http" and netloc.endswith(":80")) or (parts.scheme == "https" and netloc.endswith(":443")):
+        netloc = netloc.rsplit(":", 1)[0]
+    fragment = parts.fragment if keep_fragment else ""
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, fragment))
+
+
+def _absolute(base: str, href: str, keep_fragment: bool = False) -> str | None:
+    """The canonical absolute http(s) URL of href, or None (other schemes, malformed URLs)."""
+    href = href.strip()
+    if not href or href.startswith(("mailto:", "tel:", "javascript:", "data:", "sms:", "callto:")):
+        return None
+    try:
+        url = urljoin(base, href)
+        if urlsplit(url).scheme not in ("http", "https"):
+            return None
+        return canonical(url, keep_fragment=keep_fragment)
+    except ValueError:  # e.g. "http://[broken/"
+        return None
+
+
+def extract(body: bytes | str, base_url: str, encoding: str = "utf-8") -> PageSignals:
+    """Links, JS redirect and SPA signals of one HTML page. Malformed or empty HTML gives empty signals."""
+    signals = PageSignals()
+    if not body:
+        return signals
+    try:
+        if isinstance(body, bytes):
+            parser = lxml.html.HTMLParser(encoding=encoding or "utf-8")
+            root = lxml.html.fromstring(body, parser=parser)
+        else:
+            root = lxml.html.fromstring(body)
+    except (etree.ParserError, ValueError, TypeError, LookupError):
+        return signals
+    base_tags = root.xpath("//base/@href")
+    base = urljoin(base_url, str(base_tags[0]).strip()) if base_tags else base_url
+
+    seen: set[str] = set()
+    for el in root.iter("a", "area", "link", "iframe", "frame"):
+        if el.tag == "link" and (el.get("rel") or "").lower() not in ("alternate", "next", "prev"):
+            continue
+        href = el.get("src") if el.tag in ("iframe", "frame") else el.get("href")
+        if not href:
+            continue
+        if _SPA_ROUTE.match(href.strip()):
+            if href.strip() in ("#/", "#!/"):  # the app's root route is the page itself
+                continue
+            route = _absolute(base, href, keep_fragment=True)
+            if route and route not in signals.hash_routes:
+                signals.hash_routes.append(route)
+            continue
+        url = _absolute(base, href)
+        if url is None:
+            continue
+        if url not in seen:
+            seen.add(url)
+            signals.links.append(url)
+
+    scripts = root.xpath("//script")
+    signals.scripts = len(scripts)
+    for script in scripts:
+        code = script.text or ""
+        for pattern in _JS_REDIRECT:
+            match = pattern.search(code)
+            if match:
+                target = _absolute(base, match.group(1))
+                if target:
+                    signals.js_redirect = target
+                    break
+        if signals.js_redirect:
+            break
+
+    for bad in root.xpath("//script|//style|//noscript|//template"):
+        if bad.getparent() is not None:
+            bad.drop_tree()
+    try:
+        text = root.text_content()
+    except ValueError:
+        text = ""
+    signals.text_chars = len(" ".join(text.split()))
+    return signals

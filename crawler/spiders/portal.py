@@ -1,0 +1,501 @@
+"""PortalSpider: breadth-first crawl of one portal, rendering in Chromium only where it is needed."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy import Request
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    CloseSpider,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.http import Response
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.python.failure import Failure
+
+from crawler.items import CaptureItem
+from crawler.links import PageSignals, canonical, extract, is_document
+from crawler.scope import Scope, host_of, is_ip, netloc_of
+from losi.layout import PortalFiles
+from losi.models import PortalConfig
+
+logger = logging.getLogger(__name__)
+
+HOME_PRIORITY = 1000
+MAX_SITEMAP_FILES = 20
+NETWORK_IDLE_MS = 3000
+# URLs the spider may know of (fetched or queued) per allowed page, with a floor for small caps.
+FRONTIER_PER_PAGE = 10
+FRONTIER_MIN = 1000
+_CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def describe_failure(failure: Failure, url: str) -> str:
+    """A one-line, human-readable reason for a failed download."""
+    where = netloc_of(url) or url
+    if failure.check(DownloadConnectionRefusedError) or "ERR_CONNECTION_REFUSED" in str(failure.value):
+        return f"could not connect to {where}: connection refused"
+    if failure.check(CannotResolveHostError, DNSLookupError) or "ERR_NAME_NOT_RESOLVED" in str(failure.value):
+        return f"could not resolve host {host_of(url)}"
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
+        return f"timed out fetching {url}"
+    if failure.check(ConnectError):
+        return f"could not connect to {where}: {failure.getErrorMessage()}"
+    if failure.check(IgnoreRequest):
+        return f"not fetched: {failure.getErrorMessage()}"
+    message = failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else ""
+    return f"{failure.type.__name__ if failure.type else 'error'} fetching {url}: {message}".strip()
+
+
+def linked_scope(portal: PortalConfig) -> Scope:
+    """The hosts of the linked service portals, matched like the crawl scope (subdomains; IPs with port)."""
+    domains: list[str] = []
+    for entry in portal.linked_portals:
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        url = entry if "://" in entry else f"http://{entry}"
+        host = host_of(url)
+        domains.append(netloc_of(url) if is_ip(host) or host == "localhost" else host)
+    return Scope(domains=domains, allow_private=portal.allow_private)
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(self, portal: PortalConfig, files: PortalFiles, chromium: str | None = None, **kwargs: Any):
+        super().__init__(name=self.name, **kwargs)
+        self.portal = portal
+        self.files = files
+        self.render_enabled = bool(chromium) and portal.render in ("auto", "always")
+        self.home_renderable = bool(chromium)
+        self.scope = Scope.for_portal(portal)
+        self.linked = linked_scope(portal)
+        self.home_url = canonical(portal.home_url)
+        self.seen: set[str] = set()
+        self.pages = 0
+        self.capped = ""  # why the crawl was stopped early by a cap
+        self.home_error = ""
+        self.home_fetched = False
+        self.home_status = 0
+        self.home_done = False  # the home page was answered (or failed): the other seeds may start
+        self.warnings: list[str] = []
+        self.sitemap_files = 0
+        self.frontier_limit = max(FRONTIER_MIN, FRONTIER_PER_PAGE * portal.limits.max_pages)
+        self.screenshot_count = 0
+
+    # ------------------------------------------------------------------ scope
+
+    def in_scope(self, url: str) -> bool:
+        try:
+            return self.scope.is_internal(url)
+        except ValueError:  # malformed port or host
+            return False
+
+    def scope_refusal(self, url: str, outside: bool = False) -> str | None:
+        """Why a URL may not be fetched ("outside_scope", "private_address"), or None."""
+        if outside:
+            if self.linked.is_internal(url) and self.scope.may_fetch_outside(url):
+                return None
+            return "outside_scope" if not self.linked.is_internal(url) else "private_address"
+        if self.scope.may_fetch(url):
+            return None
+        if self.in_scope(url) and urlsplit(url).scheme in ("http", "https"):
+            return "private_address"
+        return "outside_scope"
+
+    # ------------------------------------------------------------------ requests
+
+    def page_request(
+        self,
+        url: str,
+        depth: int,
+        referer: str = "",
+        render: bool = False,
+        outside: bool = False,
+        home: bool = False,
+        dont_filter: bool = False,
+        static: CaptureItem | None = None,
+    ) -> Request:
+        meta: dict[str, Any] = {
+            "losi_depth": depth,
+            "losi_outside": outside,
+            "losi_home": home,
+            "losi_referer": referer,
+            "losi_static": static,
+        }
+        if render:
+            meta.update(
+                {
+                    "playwright": True,
+                    "playwright_include_page": True,
+                    # Created on first use (not at start-up), so only the handler that renders starts a browser.
+                    "playwright_context": "default",
+                    "playwright_context_kwargs": {"ignore_https_errors": True},
+                    "playwright_page_goto_kwargs": {"wait_until": "load"},
+                }
+            )
+        headers = {"Referer": referer} if referer else None
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            meta=meta,
+            headers=headers,
+            priority=HOME_PRIORITY if home else -depth,
+            dont_filter=dont_filter,
+        )
+
+    def _should_render(self, url: str) -> bool:
+        return self.render_enabled and (self.portal.render == "always" or "#" in url)
+
+    async def start(self) -> AsyncIterator[Any]:
+        # robots.txt, the sitemaps and the seeds come after the home page (see after_home), so that the
+        # home page's links get depth 1 even when rendering the home page is slow.
+        self.seen.add(self.home_url)
+        yield self.page_request(self.home_url, 0, render=self.home_renderable, home=True)
+
+    def after_home(self, host_reachable: bool = True) -> list[Request]:
+        """robots.txt, sitemap.xml (not when the host could not be reached) and the configured seeds."""
+        if self.home_done:
+            return []
+        self.home_done = True
+        parts = urlsplit(self.home_url)
+        root = f"{parts.scheme}://{parts.netloc}"
+        trusted = {"losi_trusted": True, "dont_obey_robotstxt": True}
+        requests: list[Request] = []
+        if host_reachable:
+            requests.append(
+                Request(f"{root}/robots.txt", callback=self.parse_robots, errback=self.on_aux_error,
+                        meta=trusted, priority=HOME_PRIORITY - 1)
+            )
+            requests.append(self.sitemap_request(f"{root}/sitemap.xml"))
+        for seed in self.portal.seeds:
+            url = canonical(seed)
+            if url not in self.seen:
+                self.seen.add(url)
+                requests.append(self.page_request(url, 0, render=self._should_render(url)))
+        return requests
+
+    def sitemap_request(self, url: str) -> Request:
+        self.sitemap_files += 1
+        return Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.on_aux_error,
+            meta={"losi_trusted": True},
+            priority=HOME_PRIORITY - 2,
+        )
+
+    # ------------------------------------------------------------------ captures
+
+    def capture(
+        self,
+        response: Response,
+        body: bytes,
+        final_url: str,
+        rendered: bool,
+        headers: list[tuple[str, str]] | None = None,
+        screenshot: str = "",
+    ) -> CaptureItem:
+        meta = response.meta
+        redirects = meta.get("redirect_urls") or []
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        if headers is None:
+            headers = [
+                (k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items() for v in values
+            ]
+        is_page = "html" in content_type.lower() or (not content_type and body.lstrip()[:1] == b"<")
+        return CaptureItem(
+            url=redirects[0] if redirects else response.request.url if response.request else response.url,
+            final_url=final_url,
+            status=response.status,
+            content_type=content_type,
+            depth=int(meta.get("losi_depth", 0)),
+            rendered=rendered,
+            fetched_at=utc_now(),
+            referer=meta.get("losi_referer", ""),
+            outside=bool(meta.get("losi_outside")),
+            screenshot=screenshot,
+            is_page=is_page,
+            headers=headers,
+            body=body,
+        )
+
+    def _cap_reached(self) -> bool:
+        if self.pages < self.portal.limits.max_pages:
+            return False
+        if not self.capped:
+            self.capped = f"page cap of {self.portal.limits.max_pages} pages reached"
+            self.crawler.stats.set_value("losi/capped", self.capped)
+        return True
+
+    # ------------------------------------------------------------------ callbacks
+
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+        meta = response.meta
+        page = meta.get("playwright_page")
+        rendered = bool(meta.get("playwright"))
+        screenshot = ""
+        body = response.body
+        final_url = response.url
+        headers: list[tuple[str, str]] | None = None
+        if self._cap_reached():
+            if page is not None:
+                await page.close()
+            raise CloseSpider("max_pages")
+        if page is not None:
+            try:
+                body, final_url, headers, screenshot = await self._read_rendered(response, page)
+            finally:
+                await page.close()
+        if meta.get("losi_home"):
+            self.home_fetched = True
+            self.home_status = response.status
+            for request in self.after_home():
+                yield request
+        item = self.capture(response, body, final_url, rendered, headers, screenshot)
+        if not item.is_page:
+            yield item
+            return
+
+        encoding = _charset(item.content_type) if rendered else getattr(response, "encoding", "utf-8")
+        signals = extract(body, final_url, encoding)
+        wants_render = (
+            not rendered
+            and self.render_enabled
+            and response.status < 400
+            and not signals.js_redirect
+            and (self.portal.render == "always" or signals.looks_like_spa)
+        )
+        if wants_render:
+            # Re-request in the browser; the static capture is kept only if rendering fails.
+            self.crawler.stats.inc_value("losi/rerendered")
+            yield self.page_request(
+                response.url, item.depth, item.referer, render=True, outside=item.outside, dont_filter=True, static=item
+            )
+            return
+        self.pages += 1
+        yield item
+        if response.status >= 400 or item.outside:
+            return
+        for request in self.follow(signals, item, rendered):
+            yield request
+
+    async def _read_rendered(self, response: Response, page: Any) -> tuple[bytes, str, list[tuple[str, str]], str]:
+        """The rendered DOM (after the network settles), its URL, headers, and the home page's screenshot."""
+        with contextlib.suppress(Exception):  # a page that keeps polling never goes idle; its DOM is still good
+            await page.wait_for_load_state("networkidle", timeout=NETWORK_IDLE_MS)
+        try:
+            html = await page.content()
+        except Exception:  # navigation in progress (JS redirect): let it finish, then read
+            await page.wait_for_load_state("load", timeout=NETWORK_IDLE_MS)
+            html = await page.content()
+        content_type = response.headers.get("Content-Type", b"text/html").decode("latin-1") or "text/html"
+        charset = _charset(content_type)
+        try:
+            body = html.encode(charset)
+        except (LookupError, UnicodeEncodeError):
+            body = html.encode("utf-8")
+            content_type = (
+                _CHARSET.sub("charset=utf-8", content_type)
+                if _CHARSET.search(content_type)
+                else content_type + "; charset=utf-8"
+            )
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, values in response.headers.items()
+            for v in values
+            if k.decode("latin-1").lower() != "content-type"
+        ]
+        headers.append(("Content-Type", content_type))
+        screenshot = ""
+        if response.meta.get("losi_home"):
+            screenshot = await self._screenshot(page)
+        return body, page.url, headers, screenshot
+
+    async def _screenshot(self, page: Any) -> str:
+        self.files.screenshots.mkdir(parents=True, exist_ok=True)
+        self.screenshot_count += 1
+        name = f"home-{self.screenshot_count}.png" if self.screenshot_count > 1 else "home.png"
+        path = self.files.screenshots / name
+        try:
+            await page.screenshot(path=str(path), full_page=True)
+        except Exception as exc:  # a failed screenshot must not lose the page
+            self.warnings.append(f"screenshot of {page.url} failed: {exc}")
+            return ""
+        return str(path.relative_to(self.files.root))
+
+    def follow(self, signals: PageSignals, item: CaptureItem, rendered: bool) -> list[Request]:
+        requests: list[Request] = []
+        if signals.js_redirect and signals.js_redirect not in self.seen:
+            request = self._link_request(signals.js_redirect, item.depth, item.final_url)
+            if request is not None:
+                self.crawler.stats.inc_value("losi/js_redirects")
+                requests.append(request)
+        depth = item.depth + 1
+        if depth > self.portal.limits.max_depth:
+            fresh = [u for u in signals.links if u not in self.seen and self.in_scope(u)]
+            self.crawler.stats.inc_value("losi/depth_capped", len(fresh))
+            return requests
+        for url in signals.links:
+            request = self._link_request(url, depth, item.final_url)
+            if request is not None:
+                requests.append(request)
+        if rendered:
+            for route in signals.hash_routes:  # an SPA's hash routes are pages of their own
+                if route not in self.seen and self.in_scope(route):
+                    self.seen.add(route)
+                    requests.append(self.page_request(route, depth, item.final_url, render=True, dont_filter=True))
+        return requests
+
+    def _link_request(self, url: str, depth: int, referer: str) -> Request | None:
+        if url in self.seen:
+            return None
+        if len(self.seen) >= self.frontier_limit:  # a hostile page with endless links must not fill memory
+            self.crawler.stats.inc_value("losi/frontier_full")
+            return None
+        try:
+            return self._new_link_request(url, depth, referer)
+        except ValueError:  # a malformed URL (bad port, bad IPv6 literal) is skipped
+            self.crawler.stats.inc_value("losi/bad_urls")
+            return None
+
+    def _new_link_request(self, url: str, depth: int, referer: str) -> Request | None:
+        if is_document(url):
+            self.seen.add(url)
+            self.crawler.stats.inc_value("losi/documents_not_downloaded")
+            return None
+        if self.in_scope(url):
+            self.seen.add(url)
+            return self.page_request(url, depth, referer, render=self._should_render(url))
+        if self.linked.is_internal(url):
+            self.seen.add(url)
+            return self.page_request(url, depth, referer, outside=True)
+        return None
+
+    def aux_capture(self, response: Response) -> CaptureItem:
+        item = self.capture(response, response.body, response.url, False)
+        item.is_page = False  # robots.txt, sitemaps (and their error pages) are not portal pages
+        return item
+
+    def parse_robots(self, response: Response) -> Any:
+        yield self.aux_capture(response)
+        if response.status >= 400:
+            return
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            if self.sitemap_files < MAX_SITEMAP_FILES and url not in self.seen:
+                self.seen.add(url)
+                yield self.sitemap_request(url)
+
+    def parse_sitemap(self, response: Response) -> Any:
+        yield self.aux_capture(response)
+        if response.status >= 400:
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError):
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception:  # not XML: nothing to seed from
+            self.warnings.append(f"unreadable sitemap: {response.url}")
+            return
+        limit = self.portal.limits.max_pages * 2
+        for entry in sitemap:
+            loc = entry.get("loc", "")
+            if not loc:
+                continue
+            url = canonical(urljoin(response.url, loc))
+            if sitemap.type == "sitemapindex":
+                if self.sitemap_files < MAX_SITEMAP_FILES and url not in self.seen:
+                    self.seen.add(url)
+                    yield self.sitemap_request(url)
+            elif limit > 0 and url not in self.seen and not is_document(url) and self.in_scope(url):
+                limit -= 1
+                self.seen.add(url)
+                self.crawler.stats.inc_value("losi/sitemap_urls")
+                yield self.page_request(url, 1, response.url, render=self._should_render(url))
+
+    # ------------------------------------------------------------------ errors
+
+    async def on_error(self, failure: Failure) -> AsyncIterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta
+        page = meta.get("playwright_page")
+        if page is not None:
+            with contextlib.suppress(Exception):  # already closed
+                await page.close()
+        home = bool(meta.get("losi_home"))
+        if failure.check(IgnoreRequest):
+            if home:
+                self.home_error = describe_failure(failure, request.url)
+                for follow in self.after_home():
+                    yield follow
+            return
+        if failure.check(DownloadCancelledError, CancelledError):
+            # Scrapy cancels a download that is larger than DOWNLOAD_MAXSIZE (and logs the size).
+            self.crawler.stats.inc_value("losi/too_large")
+            self.warnings.append(f"response too large (over DOWNLOAD_MAXSIZE), not kept: {request.url}")
+            if home:
+                self.home_error = f"home page too large: {failure.getErrorMessage()}"
+                for follow in self.after_home():
+                    yield follow
+            return
+        if meta.get("playwright"):
+            # The browser failed on this page: keep what plain HTTP gave, or fetch it without the browser.
+            self.crawler.stats.inc_value("losi/render_failed")
+            self.warnings.append(f"rendering failed for {request.url}: {describe_failure(failure, request.url)}")
+            static = meta.get("losi_static")
+            if static is not None:
+                if not self._cap_reached():
+                    self.pages += 1
+                    yield static
+                return
+            plain = self.page_request(
+                request.url,
+                meta.get("losi_depth", 0),
+                meta.get("losi_referer", ""),
+                outside=bool(meta.get("losi_outside")),
+                home=bool(meta.get("losi_home")),
+                dont_filter=True,
+            )
+            yield plain
+            return
+        self.crawler.stats.inc_value("losi/errors")
+        reason = describe_failure(failure, request.url)
+        logger.warning("failed: %s", reason)
+        if home:
+            self.home_error = reason
+            for follow in self.after_home(host_reachable=False):
+                yield follow
+
+    def on_aux_error(self, failure: Failure) -> None:
+        """robots.txt and sitemaps are optional: a failure is only logged."""
+        request = failure.request  # type: ignore[attr-defined]
+        logger.info("optional file not fetched: %s", describe_failure(failure, request.url))
+
+
+def _charset(content_type: str) -> str:
+    match = _CHARSET.search(content_type or "")
+    return match.group(1).strip("\"'") if match else "utf-8"
