@@ -57,7 +57,7 @@ def run(job: Path) -> dict[str, Any]:
     except BrowserNotFound as exc:
         chromium = None
         rendering = f"disabled, plain HTTP only: {exc}"
-    progress_line(f"{portal.id}: crawling {portal.home_url} (rendering: {rendering})")
+    progress_line(f"rendering: {rendering}")
     process = CrawlerProcess(Settings(portal_settings(portal, files, chromium)))
     logging.getLogger("losi.crawl").log(
         logging.INFO if chromium else logging.WARNING, "%s: rendering %s", portal.id, rendering

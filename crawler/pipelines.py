@@ -62,7 +62,7 @@ class CaptureWriterPipeline:
             if f is not None:
                 f.close()
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        progress_line(f"{spider.portal.id}: done, {self.pages} pages, {self.pages / elapsed:.1f} pages/s")
+        progress_line(f"done, {self.pages} pages, {self.pages / elapsed:.1f} pages/s")
 
     def process_item(self, item: CaptureItem, spider: Spider | None = None) -> CaptureItem:
         spider = spider or self.crawler.spider
@@ -106,5 +106,5 @@ class CaptureWriterPipeline:
                 self.crawler.stats.inc_value("losi/pages_rendered")
             if self.pages % PROGRESS_EVERY == 0:
                 elapsed = max(time.monotonic() - self.started, 1e-6)
-                progress_line(f"{spider.portal.id}: {self.pages} pages, {self.pages / elapsed:.1f} pages/s")
+                progress_line(f"{self.pages} pages, {self.pages / elapsed:.1f} pages/s")
         return item

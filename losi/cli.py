@@ -7,6 +7,7 @@ not_assessed with the reason), 2 for bad usage or bad input, 1 for an internal f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -328,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError, CatalogError, PipelineError, StoreError) as exc:
         print(f"losi {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`losi indicators | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print(
             "\ninterrupted: what was assessed is in the store; continue with `losi run ... --resume RUN`",
