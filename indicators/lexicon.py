@@ -122,9 +122,35 @@ def _term_key(term: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", term).translate(_PREP_TABLE).lower().split())
 
 
+def _expanding_characters() -> dict[str, str]:
+    """Characters whose NFKC form is longer (Armenian "և" -> "եւ", "ﬁ" -> "fi"), keyed by that form.
+
+    Prepared text keeps them as they are (offsets must not move), so a term spelled with the expansion has to
+    match the single character too.
+    """
+    blocks = (range(0x0530, 0x0590), range(0xFB00, 0xFB18))  # Armenian; Latin and Armenian ligatures
+    table: dict[str, str] = {}
+    for char in map(chr, (code for block in blocks for code in block)):
+        expanded = unicodedata.normalize("NFKC", char).lower()
+        if len(expanded) > 1:
+            table.setdefault(expanded, char)
+    return table
+
+
+_EXPANSIONS = _expanding_characters()
+
+
 def _word_regex(word: str, options: Mapping[str, Any]) -> str:
     parts: list[str] = []
-    for char in word:
+    position = 0
+    while position < len(word):
+        expansion = next((e for e in _EXPANSIONS if word.startswith(e, position)), None)
+        if expansion:
+            parts.append(f"(?:{re.escape(expansion)}|{re.escape(_EXPANSIONS[expansion])})")
+            position += len(expansion)
+            continue
+        char = word[position]
+        position += 1
         if char == "*":
             parts.append(r"\w*")
         elif char == "'" and options.get("apostrophe_optional"):

@@ -185,3 +185,16 @@ def test_real_city_pages_in_english(lexicon: Lexicon) -> None:
     pages = sorted((CORPORA / "city-bureau").glob("*.html"))[:80]
     with_contact = sum(1 for p in pages if lexicon.find("contact", _page_text(p), ["en"]))
     assert with_contact >= len(pages) // 2
+
+
+def test_ligature_in_text_matches_term_spelled_out() -> None:
+    """Armenian "և" is NFKC "եւ": a term written either way matches text written either way."""
+    import re
+
+    from indicators.lexicon import _prepare, term_regex
+
+    pattern = re.compile(term_regex("Հարցեր եւ պատասխաններ"))
+    for text in ("Հարցեր և պատասխաններ", "Հարցեր եւ պատասխաններ"):
+        prepared = _prepare(text)
+        assert len(prepared) == len(text)
+        assert pattern.search(prepared), text
