@@ -79,6 +79,7 @@ def assess_site(site: Site, catalog: Catalog) -> list[Finding]:
         load_error = f"rule modules failed to load: {type(exc).__name__}: {exc}"
     try:
         sig: SiteSignals | None = signals_for(site)
+        sig.index_pages()  # every concept over every page once, before the rules ask
     except Exception:
         log.exception("the concept lexicons could not be loaded")
         sig = None

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import weakref
+from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -42,6 +43,8 @@ REVIEW_SCORE = 1.5  # default: at or above (and below MET_SCORE), needs_review w
 TEXT_SCAN_CHARS = 30_000  # how much of a page's text is searched
 TEXT_SCAN_PAGES = 400  # text-only fallback scans at most this many pages
 SNIPPET_CHARS = 160
+LABEL_BATCH = 200  # link labels matched per joined text when indexing
+BATCH_SEP = "\n|\n"  # joins short texts for one lexicon call; no term can match across it
 
 LINK_SIGNALS = frozenset({"anchor", "link-url"})
 TARGET_SIGNALS = frozenset({"title", "heading", "page-url"})
@@ -122,12 +125,18 @@ class Candidate:
         return {0: 0.3, 1: 0.6, 2: 0.85, 3: 0.95}[self.strength]
 
     def evidence(self, limit: int = 4) -> list[Evidence]:
-        """The best hit of each signal kind, strongest first."""
+        """The best hit of each signal kind: the target page's own signals first (the page that proves it),
+        then the links leading to it (where a person finds it), strongest first within each group."""
         best: dict[str, Hit] = {}
         for hit in self.hits:
             if hit.signal not in best or hit.weight > best[hit.signal].weight:
                 best[hit.signal] = hit
-        ordered = sorted(best.values(), key=lambda h: -h.weight)
+        ordered = sorted(best.values(), key=lambda h: (h.signal in LINK_SIGNALS, h.signal == "page-url", -h.weight))
+        page_hits = [h for h in ordered if h.signal not in LINK_SIGNALS]
+        link_hits = [h for h in ordered if h.signal in LINK_SIGNALS]
+        if page_hits and link_hits and limit > 1:  # keep the link (where a person finds it) as a second item
+            chosen = [*page_hits[: max(1, limit - len(link_hits))], *link_hits]
+            return [h.evidence for h in chosen[:limit]]
         return [h.evidence for h in ordered[:limit]]
 
     def terms(self) -> list[str]:
@@ -142,6 +151,10 @@ class SiteSignals:
         self.lexicon = lexicon or get_lexicon()
         self.portal_langs = {base_lang(lang) for lang in site.portal.languages if lang}
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
+        self._memo: dict[tuple[str, str], list[TermMatch]] = {}  # (concept, indexed text) -> its matches
+        self._indexed: set[str] = set()  # texts already matched against every concept
+        self._scan_texts: dict[str, str] = {}
+        self._url_memo: dict[tuple[str, str], str | None] = {}
         self._pages_by_key: dict[str, PageDoc] = {}
         for page in [*site.pages, *site.outside_pages]:
             self._pages_by_key.setdefault(url_key(page.url), page)
@@ -179,16 +192,74 @@ class SiteSignals:
         """Matches of a concept in any language; an unknown concept finds nothing."""
         if not text:
             return []
+        if text in self._indexed:
+            return self._memo.get((concept, text), [])
         try:
             return self.lexicon.find(concept, text)
         except (KeyError, ValueError):
             return []
 
+    def text_matches(self, concept: str, page: PageDoc) -> list[TermMatch]:
+        """Matches of a concept in the first TEXT_SCAN_CHARS of a page's main text (indexed once per site)."""
+        return self.find(concept, self.scan_text(page))
+
+    def scan_text(self, page: PageDoc) -> str:
+        key = page.url_key
+        text = self._scan_texts.get(key)
+        if text is None:
+            text = self._scan_texts[key] = page.text[:TEXT_SCAN_CHARS]
+        return text
+
+    def index_pages(self, concepts: Iterable[str] | None = None) -> None:
+        """Match every concept against every page's title, headings and text once, page by page.
+
+        The short strings of a page (title, headings) and, at the end, the site's distinct link labels are
+        matched as one joined text per concept (fewer, larger lexicon calls), and page-major order keeps the
+        lexicon's per-text preparation (case folding, transliteration, word index) computed once per text
+        rather than once per concept; later finds are dict lookups.
+        """
+        wanted = [c for c in (concepts or self.lexicon.concepts) if c in self.lexicon.concepts]
+        labels = sorted({link.label for _, link in self._links.values() if link.label})
+        for page in [*self.site.pages, *self.site.outside_pages]:
+            self._index_batch([page.title, *(h.text for h in page.headings[:60])], wanted)
+            self._index_batch([self.scan_text(page)], wanted)
+        for start in range(0, len(labels), LABEL_BATCH):
+            self._index_batch(labels[start : start + LABEL_BATCH], wanted)
+
+    def _index_batch(self, strings: list[str], concepts: list[str]) -> None:
+        todo = list(dict.fromkeys(t for t in strings if t and t not in self._indexed and BATCH_SEP not in t))
+        if not todo:
+            return
+        starts: list[int] = []
+        pos = 0
+        for text in todo:
+            starts.append(pos)
+            pos += len(text) + len(BATCH_SEP)
+        joined = BATCH_SEP.join(todo)
+        for concept in concepts:
+            try:
+                found = self.lexicon.find(concept, joined) if len(todo) > 1 else self.lexicon.find(concept, todo[0])
+            except (KeyError, ValueError):
+                continue
+            for m in found:
+                at = bisect_right(starts, m.start) - 1
+                text, base = todo[at], starts[at]
+                if m.end - base > len(text):
+                    continue  # cannot happen with the separator; never attribute a match to the wrong text
+                local = replace(m, start=m.start - base, end=m.end - base)
+                self._memo.setdefault((concept, text), []).append(local)
+        self._indexed.update(todo)
+
     def url_match(self, concept: str, url: str) -> str | None:
+        key = (concept, url)
+        if key in self._url_memo:
+            return self._url_memo[key]
         try:
-            return self.lexicon.url_match(concept, url)
+            found = self.lexicon.url_match(concept, url)
         except (KeyError, ValueError):
-            return None
+            found = None
+        self._url_memo[key] = found
+        return found
 
     def best_match(self, concept: str, text: str, page: PageDoc | None) -> tuple[TermMatch, float] | None:
         matches = self.find(concept, text)
@@ -286,7 +357,7 @@ class SiteSignals:
             cand(page.url_key, page).hits.extend(hits)
 
     def _text_hit(self, concept: str, page: PageDoc, candidate: Candidate) -> None:
-        text = page.text[:TEXT_SCAN_CHARS]
+        text = self.scan_text(page)
         matches = self.find(concept, text)
         if not matches:
             return

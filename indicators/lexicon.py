@@ -122,6 +122,18 @@ def _term_key(term: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", term).translate(_PREP_TABLE).lower().split())
 
 
+@lru_cache(maxsize=8192)
+def _url_target(url: str) -> str | None:
+    """Host, path and query of a URL, decoded and prepared for URL patterns (one URL meets every concept)."""
+    try:
+        parts = urlsplit(url or "")
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    target = unquote(host + parts.path + ("?" + parts.query if parts.query else "")).lower()
+    return target.translate(_PREP_TABLE)
+
+
 def _expanding_characters() -> dict[str, str]:
     """Characters whose NFKC form is longer (Armenian "և" -> "եւ", "ﬁ" -> "fi"), keyed by that form.
 
@@ -460,13 +472,9 @@ class Lexicon:
         if compiled is None:
             compiled = [(p, re.compile(url_regex(p))) for p in self.url_patterns(concept)]
             self._url[concept] = compiled
-        try:
-            parts = urlsplit(url or "")
-        except ValueError:
+        target = _url_target(url)
+        if target is None:
             return None
-        host = (parts.hostname or "").lower()
-        target = unquote(host + parts.path + ("?" + parts.query if parts.query else "")).lower()
-        target = target.translate(_PREP_TABLE)
         for pattern, rx in compiled:
             if rx.search(target):
                 return pattern

@@ -10,12 +10,14 @@ from typing import Any
 
 import yaml
 
-from assessors.signals import MET_SCORE, REVIEW_SCORE, Candidate, SiteSignals
+from assessors.signals import MET_SCORE, REVIEW_SCORE, Candidate, SiteSignals, snippet_around
 from indicators.catalog import Indicator
-from losi.models import Evidence, Finding, Method, Verdict
+from indicators.lexicon import TermMatch
+from losi.models import Evidence, Finding, Method, PageDoc, Verdict
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MAX_CANDIDATES = 8
+NEWS_CONCEPT = "news"
 
 
 @cache
@@ -107,9 +109,23 @@ def decide_by_candidates(
     """
     min_score = float(param(indicator, "min_score", MET_SCORE))
     review_score = float(param(indicator, "review_score", REVIEW_SCORE))
-    cands = sig.candidates_any(concepts)
-    urls = candidate_urls(cands)
+    all_cands = sig.candidates_any(concepts)
+    urls = candidate_urls(all_cands)
+    # A single news item that mentions the topic is not a section about it ("road repairs finished").
+    cands = [c for c in all_cands if not is_news_item(sig, c)]
+    items = [c for c in all_cands if is_news_item(sig, c) and c.score >= review_score]
+    text_terms = int(param(indicator, "text_terms", 0))
+    weak = not cands or cands[0].score < min_score
+    if text_terms and weak and (found := text_only_page(sig, concepts, text_terms)):
+        page, matches = found
+        ev = Evidence(page.url_key, "body", snippet_around(page.text, matches[0].start, matches[0].end),
+                      note=f"the text names {', '.join(sorted({m.term for m in matches}))}")  # fmt: skip
+        return met(indicator, rule_id, f"{what}: {page.url_key} names {len(matches)} of its terms", [ev], 0.6,
+                   urls, {"terms": sorted({m.term for m in matches})})  # fmt: skip
     if not cands or cands[0].score < review_score:
+        if items:
+            return review(indicator, rule_id, f"only news items mention {what}: {describe(items[0])}", urls,
+                          items[0].evidence(), sig.looked_for(concepts), confidence=0.4)  # fmt: skip
         return not_met(indicator, rule_id, f"no {what} found", sig.looked_for(concepts), candidates=urls)
     best = cands[0]
     details = {"score": best.score, "signals": sorted(best.signals), "terms": best.terms()}
@@ -121,6 +137,30 @@ def decide_by_candidates(
         indicator, rule_id, f"possible {what}, weak evidence: {describe(best)}", urls, best.evidence(),
         sig.looked_for(concepts), confidence=0.4, details=details,
     )  # fmt: skip
+
+
+def is_news_item(sig: SiteSignals, c: Candidate) -> bool:
+    return c.page is not None and is_news_page(sig, c.page)
+
+
+def is_news_page(sig: SiteSignals, page: PageDoc) -> bool:
+    """One dated news item: its URL is a news URL and it carries one or two dates."""
+    if page is None or len(set(page.dates)) > 2 or not page.dates:
+        return False
+    return sig.url_match(NEWS_CONCEPT, page.url_key) is not None
+
+
+def text_only_page(sig: SiteSignals, concepts: Sequence[str], min_terms: int) -> tuple[PageDoc, list[TermMatch]] | None:
+    """The page whose main text names most distinct terms of the concepts (at least min_terms), if any."""
+    best: tuple[PageDoc, list[TermMatch]] | None = None
+    for page in sig.site.pages:
+        if is_news_page(sig, page):
+            continue
+        matches = [m for cn in concepts for m in sig.text_matches(cn, page)]
+        distinct = {m.term for m in matches}
+        if len(distinct) >= min_terms and (best is None or len(distinct) > len({m.term for m in best[1]})):
+            best = (page, matches)
+    return best
 
 
 def concepts_or_error(indicator: Indicator) -> tuple[str, ...]:

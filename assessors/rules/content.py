@@ -217,16 +217,26 @@ def other_language(site: Site, indicator: Indicator) -> Finding:
     versions = language_versions(home.links, home.url_key)
     others = {lang: url for lang, url in versions.items() if lang.split("-")[0] != primary}
     sig: SiteSignals = signals_for(site)
+    stubs: dict[str, str] = {}
     if others:
         evidence: list[Evidence] = []
         verified = []
         for lang, url in others.items():
-            link = next((lk for lk in home.links if url_key(lk.url) == url_key(url)), None)
-            evidence.append(Evidence(home.url_key, link.selector if link else "", (link.label if link else url)
-                                     or url, note=f"{lang} version: {url}"))  # fmt: skip
             target = sig.page_for(url)
-            if target is not None and (target.lang_detected or target.lang_declared).split("-")[0] == lang:
+            target_lang = (target.lang_detected or target.lang_declared).split("-")[0] if target else ""
+            if target is not None and target_lang and target_lang != lang and target_lang == primary:
+                stubs[lang] = url  # the switcher promises a version the page does not deliver ("coming soon")
+                continue
+            link = next((lk for lk in home.links if url_key(lk.url) == url_key(url)), None)
+            ev = Evidence(home.url_key, link.selector if link else "", (link.label if link else url) or url,
+                          note=f"{lang} version: {url}")  # fmt: skip
+            if target is not None:
                 verified.append(lang)
+                evidence.insert(len(verified) - 1, Evidence(target.url_key, "html", target.title or target.url_key,
+                                                            note=f"page in {lang}"))  # fmt: skip
+            evidence.append(ev)
+        others = {lang: url for lang, url in others.items() if lang not in stubs}
+    if others:
         conf = 0.95 if verified else 0.75
         details = {"versions": versions, "verified": verified}
         why = f"language versions besides {primary or 'the primary'}: {', '.join(others)}"
@@ -242,8 +252,15 @@ def other_language(site: Site, indicator: Indicator) -> Finding:
               for lang, pages in langs.items() for p in pages[:2]]  # fmt: skip
         return met(indicator, rid, f"pages in {', '.join(langs)} besides {primary}", ev[:5], 0.7,
                    [e.url for e in ev][:8], {"pages_by_language": {k: len(v) for k, v in by_lang.items()}})  # fmt: skip
-    return not_met(indicator, rid, f"only {primary or 'one language'} found",
-                   ["language switcher links, hreflang", "detected language of every page"],
+    why = f"only {primary or 'one language'} found"
+    if stubs:
+        why += (
+            "; the language links lead to pages in "
+            + (primary or "the primary language")
+            + ": "
+            + ", ".join(stubs.values())
+        )
+    return not_met(indicator, rid, why, ["language switcher links, hreflang", "detected language of every page"],
                    details={"pages_by_language": {k: len(v) for k, v in by_lang.items()}})  # fmt: skip
 
 
@@ -292,23 +309,31 @@ def mobile_apps(site: Site, indicator: Indicator) -> Finding:
 @rule(
     "emergency-alerts",
     "Residents can subscribe to emergency alerts (or a linked alert platform).",
-    "A page about the alert concepts; met with higher confidence when it has a subscription form "
-    "(an e-mail or phone field).",
+    "A subscription form (an e-mail or phone field) on a page about alerts or emergencies: met; a page about "
+    "the alert concept itself (the first concept: subscribing to warnings) strong enough: met; a page about "
+    "emergencies only (the other concepts) without a way to subscribe: not_met, naming that page.",
 )
 def emergency_alerts(site: Site, indicator: Indicator) -> Finding:
     rid = "emergency-alerts"
-    finding = decide_by_candidates(signals_for(site), indicator, rid, concepts_or_error(indicator), "alert page")
+    concepts = concepts_or_error(indicator)
     sig = signals_for(site)
-    for c in sig.candidates_any(indicator.concepts)[:5]:
+    cands = [c for c in sig.candidates_any(concepts) if c.score >= REVIEW_SCORE]
+    urls = candidate_urls(cands)
+    for c in cands[:8]:
         if c.page is None:
             continue
         for form in c.page.forms:
-            if any(f.type in ("email", "tel") for f in form.fields):
+            if form.role != "search" and any(f.type in ("email", "tel") for f in form.fields):
                 ev = Evidence(c.page.url_key, form.selector, form.submit_text or "subscription form",
                               note="subscription form")  # fmt: skip
-                if c.score >= REVIEW_SCORE:
-                    return met(indicator, rid, f"alert subscription form on {c.url}", [*c.evidence(2), ev],
-                               0.85, finding.candidates)  # fmt: skip
+                return met(indicator, rid, f"alert subscription form on {c.url}", [*c.evidence(1), ev], 0.85, urls)
+    finding = decide_by_candidates(sig, indicator, rid, concepts[:1], "alert subscription")
+    if finding.verdict.value != "not_met":
+        return finding
+    if cands:
+        return not_met(indicator, rid, f"emergency information without a way to subscribe to alerts: {cands[0].url}",
+                       [*sig.looked_for(concepts[:1]), "subscription forms (e-mail / phone fields)"],
+                       confidence=0.6, candidates=urls)  # fmt: skip
     return finding
 
 

@@ -49,12 +49,18 @@ def heads_of_departments(site: Site, indicator: Indicator) -> Finding:
     cands = [c for c in sig.candidates_any(concepts) if c.score >= REVIEW_SCORE]
     urls = candidate_urls(cands)
     min_contacts = int(param(indicator, "min_contacts", 2))
+    leaders = concepts[0]  # the first concept names the leadership; the others (contacts) only find pages
     for c in cands[:10]:
-        if c.page is not None:
+        if c.page is not None and (c.concept == leaders or sig.text_matches(leaders, c.page)):
             facts = contact_facts(c.page)
             if len(facts) >= min_contacts:
                 return met(indicator, rid, f"leadership page {c.url} with {len(facts)} contact details",
                            [*c.evidence(2), *facts[:3]], 0.75, urls)  # fmt: skip
+    about = [c for c in cands if c.concept == leaders and c.page is not None and c.signals & {"title", "heading"}]
+    if about:  # the leadership page itself was read and lists no phones or e-mails
+        return not_met(indicator, rid, f"the leadership page lists no contact details: {about[0].url}",
+                       [*sig.looked_for([leaders]), "phone numbers, e-mail addresses, tel:/mailto: links"],
+                       confidence=0.6, candidates=urls)  # fmt: skip
     if cands:
         return review(indicator, rid, f"leadership page without contact details: {describe(cands[0])}", urls,
                       cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip

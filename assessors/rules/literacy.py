@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from assessors.registry import rule
@@ -79,6 +80,7 @@ def _in_footer(site: Site, page_url: str, selector: str) -> bool:
 # --------------------------------------------------------------------------- social media (#273)
 
 
+@lru_cache(maxsize=8192)
 def social_platform(url: str) -> tuple[str, bool] | None:
     """(platform, is_share_button) for a social-network URL, else None."""
     data = load_data("social.yaml")
@@ -231,7 +233,7 @@ def helpdesk_phone(site: Site, indicator: Indicator) -> Finding:
     pages = [p for p in [site.home, *(c.page for c in cands[:10])] if p is not None]
     for page in pages:
         text = page.text
-        for concept in concepts:
+        for concept in concepts[:1]:  # the help line itself; the other concepts (contacts) only find pages
             for m in sig.find(concept, text[:30_000]):
                 window = text[max(0, m.start - NEAR_CHARS) : m.end + NEAR_CHARS]
                 if phone := PHONE_RE.search(window):
@@ -239,7 +241,7 @@ def helpdesk_phone(site: Site, indicator: Indicator) -> Finding:
                     return met(indicator, rid, f"help line with a phone number on {page.url_key}", [ev], 0.85,
                                candidate_urls(cands))  # fmt: skip
         for link in page.links:
-            named = link.url.startswith("tel:") and any(sig.find(c, link.label) for c in concepts)
+            named = link.url.startswith("tel:") and any(sig.find(c, link.label) for c in concepts[:1])
             if named and link.region in CHROME_REGIONS | {"main"}:
                 ev = Evidence(page.url_key, link.selector, link.label, note=link.url)
                 return met(indicator, rid, "help-line phone link", [ev], 0.85, candidate_urls(cands))

@@ -47,9 +47,12 @@ def feedback_form(site: Site, indicator: Indicator) -> Finding:
             if form.role != "search" and form.has_free_text():
                 ev = Evidence(c.page.url_key, form.selector, form.submit_text or "form", note="message form")
                 return met(indicator, rid, f"feedback form on {c.url}", [*c.evidence(2), ev], 0.9, urls)
+    # An address alone (a mailto link) is not an online feedback form: a person decides.
     for c in cands[:10]:
         if c.page is not None and (emails := email_addresses(c.page)):
-            return met(indicator, rid, f"feedback address on {c.url}", [*c.evidence(2), emails[0][1]], 0.65, urls)
+            why = f"only an e-mail address for feedback on {c.url}, no form"
+            return review(indicator, rid, why, urls, [*c.evidence(2), emails[0][1]],
+                          sig.looked_for(indicator.concepts), confidence=0.5)  # fmt: skip
     # A free-text form anywhere whose labels or button name the concept.
     for page in site.pages:
         for form in page.forms:
