@@ -50,7 +50,8 @@ vertical-align:top;text-align:left}th{background:#f6f8fa;position:sticky;top:0}
 .url{overflow-wrap:anywhere}
 code{font-size:11px;background:#f6f8fa;overflow-wrap:anywhere}
 .heat td{width:14px;height:14px;padding:0}.heat th{font-size:11px}
-.heat th.portal{writing-mode:vertical-rl;white-space:nowrap;max-height:160px}
+.heat th.portal{writing-mode:vertical-rl;white-space:nowrap;height:160px;max-height:160px;overflow:hidden;
+text-overflow:ellipsis;vertical-align:bottom}
 .note{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;font-size:13px}
 .muted{color:#57606a}img.thumb{max-width:240px;border:1px solid #d0d7de}
 nav a{margin-right:12px}
@@ -303,7 +304,7 @@ def _heatmap(report: RunReport) -> str:
         for ind in p.catalog.indicators:
             codes.setdefault(ind.code, ind.name)
     verdicts = {(p.portal_id, f.indicator): f.verdict.value for p in report.portals for f in p.findings}
-    head = "".join(f'<th class="portal"><a href="#{anchor(p.portal_id)}">{e(p.name)}</a></th>'
+    head = "".join(f'<th class="portal" title="{e(p.name)}"><a href="#{anchor(p.portal_id)}">{e(p.name)}</a></th>'
                    for p in report.portals)
     rows = []
     for code, name in codes.items():
