@@ -17,7 +17,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m losi.demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("demo-out"), help="report folder (default: demo-out)")
-    parser.add_argument("--data-dir", type=Path, default=Path("demo-out/data"), help="run store and captures")
+    parser.add_argument("--data-dir", type=Path, default=None, help="run store and captures (default: OUT/data)")
     parser.add_argument("--no-probes", action="store_true", help="skip the live-browser checks")
     args = parser.parse_args(argv)
 
@@ -28,7 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"serving the sample portals at {base}/", file=sys.stderr)
         outcome = run_assessment(
             portals,
-            RunOptions(out_dir=args.out.resolve(), data_dir=args.data_dir.resolve(), probes=not args.no_probes),
+            RunOptions(
+                out_dir=args.out.resolve(),
+                data_dir=(args.data_dir or args.out / "data").resolve(),
+                probes=not args.no_probes,
+            ),
         )
     print()
     for portal in outcome.portals:

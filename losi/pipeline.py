@@ -6,6 +6,7 @@ is stored with every indicator `not_assessed` and the reason, and the run goes o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -199,6 +200,7 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
     scope = Scope.for_portal(portal)
     inside: dict[str, PageDoc] = {}
     outside: dict[str, PageDoc] = {}
+    seen_content: dict[bytes, str] = {}  # digest of a page's title and text -> the URL it was first seen at
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None
     for capture in iter_captures(files):
@@ -219,6 +221,9 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
         )
         if doc is None:
             continue
+        digest = hashlib.blake2b(f"{doc.title}\n{doc.text}".encode(), digest_size=16).digest()
+        if doc.text and seen_content.setdefault(digest, doc.url_key) != doc.url_key:
+            continue  # the same page under another URL ("/" and "/index.html")
         target = outside if capture.outside else inside
         previous = target.get(doc.url_key)
         if previous is not None and not (doc.rendered and not previous.rendered):

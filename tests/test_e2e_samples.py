@@ -67,7 +67,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleRun]:
 
 def test_every_portal_and_indicator_is_in_the_outputs(sample_run: SampleRun) -> None:
     portals = {p.portal_id for p in sample_run.outcome.portals}
-    assert portals == {"toshkent-uz", "mtskheta-ka", "spa-kk"}
+    assert portals == {"toshkent-uz", "mtskheta-ka", "spa-kk", "gyumri-hy"}
     assert all(p.status == "assessed" for p in sample_run.outcome.portals)
     assert list(sample_run.rows[0])[: len(FINDINGS_COLUMNS)] == FINDINGS_COLUMNS
     for portal in portals:
@@ -80,7 +80,7 @@ def test_every_portal_and_indicator_is_in_the_outputs(sample_run: SampleRun) -> 
 
 def test_scores_have_every_criterion_and_overall(sample_run: SampleRun) -> None:
     scores = list(csv.DictReader((sample_run.out / "scores.csv").open(encoding="utf-8-sig")))
-    for portal in ("toshkent-uz", "mtskheta-ka", "spa-kk"):
+    for portal in ("toshkent-uz", "mtskheta-ka", "spa-kk", "gyumri-hy"):
         criteria = {r["criterion"] for r in scores if r["portal"] == portal}
         assert {"IF", "CP", "SP", "PE", "EGL", "TECH", "overall"} <= criteria
         overall = next(r for r in scores if r["portal"] == portal and r["criterion"] == "overall")
