@@ -17,7 +17,7 @@ import weakref
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -297,7 +297,21 @@ class SiteSignals:
         merged: list[Candidate] = []
         for concept in concepts:
             merged.extend(self.candidates(concept, text=text))
-        return sorted(merged, key=lambda c: -c.score)
+        return sorted(merged, key=self._rank)
+
+    def _rank(self, candidate: Candidate) -> tuple[float, int, int, str]:
+        """Best score first; on a tie, a page in the portal's primary language, then the one nearer the home page."""
+        page = candidate.page
+        languages = self.site.portal.languages
+        lang = (page.lang_detected or page.lang_declared) if page else ""
+        lang_rank = languages.index(lang) if lang in languages else len(languages)
+        unseen = len(self._crawl_order)
+        crawl_rank = self._crawl_order.get(url_key(page.url_key), unseen) if page else unseen
+        return (-candidate.score, lang_rank, crawl_rank, candidate.url)
+
+    @cached_property
+    def _crawl_order(self) -> dict[str, int]:
+        return {url_key(p.url_key): i for i, p in enumerate(self.site.pages)}
 
     def _search(self, concept: str, with_text: bool) -> list[Candidate]:
         found: dict[str, Candidate] = {}
@@ -338,7 +352,7 @@ class SiteSignals:
                     self._text_hit(concept, page, probe)
                     if probe.hits:
                         found[url_key(page.url_key)] = probe
-        return sorted(found.values(), key=lambda c: (-c.score, c.url))
+        return sorted(found.values(), key=self._rank)
 
     def _page_hits(self, concept: str, page: PageDoc, found: dict[str, Candidate], cand) -> None:
         hits: list[Hit] = []
@@ -422,3 +436,83 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
 
 def host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+# --------------------------------------------------------------------------- rendered controls (widgets)
+
+CONTROL_TAGS = ("button", "summary")  # elements whose text names what clicking them opens
+CONTROL_ATTRS = ("aria-label", "title")
+MAX_CONTROLS = 400
+
+
+@dataclass
+class Control:
+    """A clickable element of a page as the browser rendered it: a chat launcher, a menu toggle."""
+
+    selector: str
+    label: str
+
+
+def page_controls(site: Site, pages: int = 3) -> list[tuple[PageDoc, list[Control]]]:
+    """Buttons and aria-labelled elements of the first pages' captured HTML (widgets the parsed page drops).
+
+    Read from the run's captures (the rendered DOM for JavaScript pages); empty when the site has none.
+    """
+    if site.portal_dir is None:
+        return []
+    wanted = {url_key(p.url_key): p for p in site.pages[:pages]} | {url_key(p.url): p for p in site.pages[:pages]}
+    out: dict[str, tuple[PageDoc, list[Control]]] = {}
+    try:
+        from crawler.captures import iter_captures
+        from losi.layout import PortalFiles
+
+        for capture in iter_captures(PortalFiles(site.portal_dir)):
+            page = wanted.get(url_key(capture.final_url)) or wanted.get(url_key(capture.url))
+            if page is None or capture.rendered != page.rendered or page.url_key in out:
+                continue
+            out[page.url_key] = (page, controls_in(capture.body))
+            if len(out) >= len({id(p) for p in wanted.values()}):
+                break
+    except (OSError, ValueError) as exc:  # an unreadable capture file: the rule falls back on other signals
+        import logging
+
+        logging.getLogger(__name__).warning("captures of %s unreadable: %s", site.portal_dir, exc)
+    return list(out.values())
+
+
+def controls_in(html: bytes | str) -> list[Control]:
+    """Buttons (their text) and elements with an aria-label or title, with a selector for each."""
+    import lxml.html
+
+    if not html:
+        return []
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    out: list[Control] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        labels = [el.get(a, "") for a in CONTROL_ATTRS]
+        if el.tag in CONTROL_TAGS or el.get("role") == "button":
+            labels.append(el.text_content())
+        label = " ".join(" ".join(x.split()) for x in labels if x and x.strip())
+        if label:
+            out.append(Control(_selector_of(el), label[:SNIPPET_CHARS]))
+        if len(out) >= MAX_CONTROLS:
+            break
+    return out
+
+
+def _selector_of(el) -> str:
+    steps: list[str] = []
+    while el is not None and isinstance(el.tag, str) and len(steps) < 6:
+        if el.get("id") and re.fullmatch(r"[A-Za-z][\w-]*", el.get("id")):
+            steps.append(f"#{el.get('id')}")
+            break
+        parent = el.getparent()
+        same = [c for c in parent if c.tag == el.tag] if parent is not None else [el]
+        steps.append(f"{el.tag}:nth-of-type({same.index(el) + 1})" if len(same) > 1 else el.tag)
+        el = parent
+    return " > ".join(reversed(steps))

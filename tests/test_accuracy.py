@@ -2,8 +2,8 @@
 and assessed for real (bench.accuracy.measure, no live-browser probes), and the agreement with the labels,
 the coverage and the number of false `met` verdicts must not get worse than what was reached.
 
-Floors sit a little under the values measured when they were set (no probes, 2026-11):
-agreement 96.0 %, coverage 83.8 %, 5 false met (label 0, machine met); with probes 96.0 % and 89.4 %.
+Floors sit a little under the values measured when they were set (no probes, 2026-11, second round):
+agreement 100.0 %, coverage 83.3 %, 0 false met (label 0, machine met); with probes 100.0 % and 88.9 %.
 The technology indicators that need the live browser (#204, #206, #208-#210) are undecided without probes,
 which lowers coverage only.
 """
@@ -14,9 +14,9 @@ import pytest
 
 from bench.accuracy import AccuracyReport, measure
 
-AGREEMENT_FLOOR = 0.94
-COVERAGE_FLOOR = 0.81
-MAX_FALSE_MET = 5
+AGREEMENT_FLOOR = 0.98
+COVERAGE_FLOOR = 0.82
+MAX_FALSE_MET = 1
 # The traps of tests/fixtures/README.md: label-0 indicators a naive keyword match would call met.
 TRAPS = {
     "tbilisi-cms-ka": ("275", "235", "236", "237", "259", "287", "218", "279"),
@@ -25,10 +25,9 @@ TRAPS = {
     "chisinau-ro": ("212", "279", "294", "269b"),
 }
 
-# Traps still sprung when the floors were set (to be fixed, not to be added to): the samarqand service
-# catalogue is a bare list of links; telling it from a catalogue with documents/time/cost needs a
-# service-details concept that the rule does not read yet.
-KNOWN_OPEN = {("samarqand-table-uz", "222")}
+# Traps still sprung when the floors were set (to be fixed, not to be added to): none since the second round
+# (the service catalogue rule now reads the service-details concept).
+KNOWN_OPEN: set[tuple[str, str]] = set()
 
 pytestmark = pytest.mark.slow
 

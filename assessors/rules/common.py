@@ -106,6 +106,10 @@ def decide_by_candidates(
 
     met when the score reaches params.min_score (default MET_SCORE); needs_review between
     params.review_score (default REVIEW_SCORE) and that; not_met below, with what was looked for.
+    params.require_concepts: a met page must also mention each of these concepts (title, headings, text
+    or URL): a consultations page is participatory land-use planning only if it names the master plan.
+    params.needs_page: a bare link (no crawled page behind it) is at most needs_review.
+    params.text_context: the text_terms fallback only reads pages about one of these concepts.
     """
     min_score = float(param(indicator, "min_score", MET_SCORE))
     review_score = float(param(indicator, "review_score", REVIEW_SCORE))
@@ -116,7 +120,9 @@ def decide_by_candidates(
     items = [c for c in all_cands if is_news_item(sig, c) and c.score >= review_score]
     text_terms = int(param(indicator, "text_terms", 0))
     weak = not cands or cands[0].score < min_score
-    if text_terms and weak and (found := text_only_page(sig, concepts, text_terms)):
+    context = tuple(param(indicator, "text_context", ()))
+    within = pages_about(sig, context) if context else None
+    if text_terms and weak and (found := text_only_page(sig, concepts, text_terms, within)):
         page, matches = found
         ev = Evidence(page.url_key, "body", snippet_around(page.text, matches[0].start, matches[0].end),
                       note=f"the text names {', '.join(sorted({m.term for m in matches}))}")  # fmt: skip
@@ -128,6 +134,15 @@ def decide_by_candidates(
                           items[0].evidence(), sig.looked_for(concepts), confidence=0.4)  # fmt: skip
         return not_met(indicator, rule_id, f"no {what} found", sig.looked_for(concepts), candidates=urls)
     best = cands[0]
+    lacking = unqualified(sig, indicator, best)
+    if lacking and best.score >= min_score:
+        good = [c for c in cands if c.score >= min_score and not unqualified(sig, indicator, c)]
+        if not good:
+            details = {"score": best.score, "signals": sorted(best.signals), "lacks": lacking}
+            return review(indicator, rule_id, f"possible {what}, but {lacking}: {describe(best)}", urls,
+                          best.evidence(), sig.looked_for([*concepts, *param(indicator, "require_concepts", ())]),
+                          confidence=0.45, details=details)  # fmt: skip
+        best = good[0]
     details = {"score": best.score, "signals": sorted(best.signals), "terms": best.terms()}
     if best.score >= min_score:
         return met(
@@ -137,6 +152,32 @@ def decide_by_candidates(
         indicator, rule_id, f"possible {what}, weak evidence: {describe(best)}", urls, best.evidence(),
         sig.looked_for(concepts), confidence=0.4, details=details,
     )  # fmt: skip
+
+
+def unqualified(sig: SiteSignals, indicator: Indicator, c: Candidate) -> str:
+    """Why a strong candidate still cannot be met under params.needs_page / require_concepts ("" if it can)."""
+    if param(indicator, "needs_page", False) and c.page is None:
+        return "it is only a link to another site, no page about it was read"
+    for concept in param(indicator, "require_concepts", ()):
+        if c.page is None or not page_mentions(sig, concept, c.page):
+            return f"the page does not mention {concept}"
+    return ""
+
+
+def page_mentions(sig: SiteSignals, concept: str, page: PageDoc) -> bool:
+    """Does the page's title, a heading, its URL or its main text name the concept?"""
+    if sig.find(concept, page.title) or sig.url_match(concept, page.url_key):
+        return True
+    return any(sig.find(concept, h.text) for h in page.headings[:60]) or bool(sig.text_matches(concept, page))
+
+
+def pages_about(sig: SiteSignals, concepts: Sequence[str]) -> set[str]:
+    """Pages whose title, headings or URL, or a link leading to them, name one of the concepts."""
+    about = {"anchor", "title", "heading", "page-url", "link-url"}
+    return {
+        c.page.url_key for c in sig.candidates_any(concepts, text=False)
+        if c.page is not None and c.signals & about and c.score >= REVIEW_SCORE
+    }  # fmt: skip
 
 
 def is_news_item(sig: SiteSignals, c: Candidate) -> bool:
@@ -150,11 +191,14 @@ def is_news_page(sig: SiteSignals, page: PageDoc) -> bool:
     return sig.url_match(NEWS_CONCEPT, page.url_key) is not None
 
 
-def text_only_page(sig: SiteSignals, concepts: Sequence[str], min_terms: int) -> tuple[PageDoc, list[TermMatch]] | None:
-    """The page whose main text names most distinct terms of the concepts (at least min_terms), if any."""
+def text_only_page(
+    sig: SiteSignals, concepts: Sequence[str], min_terms: int, within: set[str] | None = None
+) -> tuple[PageDoc, list[TermMatch]] | None:
+    """The page whose main text names most distinct terms of the concepts (at least min_terms), if any;
+    only among the pages `within` when given."""
     best: tuple[PageDoc, list[TermMatch]] | None = None
     for page in sig.site.pages:
-        if is_news_page(sig, page):
+        if is_news_page(sig, page) or (within is not None and page.url_key not in within):
             continue
         matches = [m for cn in concepts for m in sig.text_matches(cn, page)]
         distinct = {m.term for m in matches}

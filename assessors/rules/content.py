@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -343,8 +344,6 @@ def emergency_alerts(site: Site, indicator: Indicator) -> Finding:
     "A page about the satisfaction concepts whose text shows a percentage or a rating figure.",
 )
 def satisfaction_results(site: Site, indicator: Indicator) -> Finding:
-    import re
-
     rid = "satisfaction-results"
     sig = signals_for(site)
     concepts = concepts_or_error(indicator)
@@ -355,7 +354,53 @@ def satisfaction_results(site: Site, indicator: Indicator) -> Finding:
             ev = Evidence(c.url, "body", c.page.text[max(0, m.start() - 60) : m.end() + 60], note="figure")
             return met(indicator, rid, f"satisfaction figures on {c.url}", [*c.evidence(2), ev], 0.7,
                        candidate_urls(cands))  # fmt: skip
+    # The result stated in a sentence of any page: "87% of respondents are satisfied with the portal".
+    for page in site.pages:
+        text = sig.scan_text(page)
+        for m in (m for cn in concepts for m in sig.find(cn, text)):
+            window = text[max(0, m.start - FIGURE_NEAR_CHARS) : m.end + FIGURE_NEAR_CHARS]
+            if figure.search(window):
+                ev = Evidence(page.url_key, "body", window.strip(), note=f"{m.term} next to a figure")
+                return met(indicator, rid, f"satisfaction figure on {page.url_key}", [ev], 0.65,
+                           candidate_urls(cands) or [page.url_key])  # fmt: skip
     if cands:
         return review(indicator, rid, f"satisfaction page without figures: {describe(cands[0])}",
                       candidate_urls(cands), cands[0].evidence())  # fmt: skip
     return not_met(indicator, rid, "no satisfaction results found", [*sig.looked_for(concepts), "percent figures"])
+
+
+FIGURE_NEAR_CHARS = 80  # a figure this close to a satisfaction term is its result
+COUNTER_NUMBER = re.compile(r"\s*[:\-–]?\s*\d")  # a counter label is followed by its number
+COUNTER_SPAN = 160  # the labels of one counter sit this close together
+
+
+@rule(
+    "usage-statistics",
+    "The portal publishes its usage statistics (a statistics page or a visitor counter).",
+    "The generic concept decision over the indicator's concepts; else a visitor counter: at least "
+    "params.counter_labels (default 2) distinct terms of params.counter_concept each followed by a number, "
+    "within 160 characters and next to a usage-statistics term (\"Visitors: today 1 284, total 2 418 336\").",
+)
+def usage_statistics(site: Site, indicator: Indicator) -> Finding:
+    rid = "usage-statistics"
+    sig = signals_for(site)
+    concepts = concepts_or_error(indicator)
+    finding = decide_by_candidates(sig, indicator, rid, concepts, "portal usage statistics")
+    if finding.verdict.value == "met":
+        return finding
+    counter = str(param(indicator, "counter_concept", "visit-counter"))
+    min_labels = int(param(indicator, "counter_labels", 2))
+    for page in site.pages[:60]:
+        text = sig.scan_text(page)
+        labels = [m for m in sig.find(counter, text) if COUNTER_NUMBER.match(text, m.end)]
+        for i, first in enumerate(labels):
+            group = [m for m in labels[i:] if m.start - first.start <= COUNTER_SPAN]
+            if len({m.term for m in group}) < min_labels:
+                continue
+            span = text[max(0, first.start - 60) : group[-1].end + 20]
+            if any(sig.find(cn, span) for cn in concepts):
+                ev = Evidence(page.url_key, "body", span.strip(), note="visitor counter")
+                return met(indicator, rid, f"visitor counter on {page.url_key}", [ev], 0.75,
+                           finding.candidates, {"labels": sorted({m.term for m in group})})  # fmt: skip
+    finding.looked_for = [*finding.looked_for, *sig.looked_for([counter]), "counter labels followed by numbers"]
+    return finding

@@ -16,7 +16,7 @@ from assessors.rules.common import (
     not_met,
     review,
 )
-from assessors.signals import CHROME_REGIONS, PHONE_RE, REVIEW_SCORE, signals_for
+from assessors.signals import CHROME_REGIONS, PHONE_RE, REVIEW_SCORE, page_controls, signals_for
 from assessors.site import Site
 from indicators.catalog import Indicator
 from losi.models import Evidence, Finding, Region
@@ -180,6 +180,19 @@ def _messenger_links(site: Site, bots: bool) -> list[Evidence]:
     return out
 
 
+def _named_controls(site: Site, concepts: tuple[str, ...]) -> list[Evidence]:
+    """Rendered buttons / aria-labels that name the concept (a chat launcher whose script is first-party)."""
+    sig = signals_for(site)
+    found: list[Evidence] = []
+    for page, controls in page_controls(site):
+        for control in controls:
+            if any(sig.find(c, control.label) for c in concepts):
+                found.append(Evidence(page.url_key, control.selector, control.label, note="chat launcher button"))
+        if found:
+            break
+    return found
+
+
 def _chat(site: Site, indicator: Indicator, rid: str, kind: str, bots: bool) -> Finding:
     widgets = _widgets(site, kind)
     if widgets:
@@ -187,6 +200,8 @@ def _chat(site: Site, indicator: Indicator, rid: str, kind: str, bots: bool) -> 
     links = _messenger_links(site, bots)
     if bots and links:
         return met(indicator, rid, "link to a messenger bot", links[:3], 0.7)
+    if bots and (controls := _named_controls(site, concepts_or_error(indicator))):
+        return met(indicator, rid, f"a rendered button opens a {kind}: {controls[0].snippet}", controls[:3], 0.7)
     finding = decide_by_candidates(signals_for(site), indicator, rid, concepts_or_error(indicator), kind)
     if finding.verdict.value == "met" or links:  # words alone do not prove a working chat
         cands = finding.candidates or [e.url for e in links]

@@ -10,17 +10,29 @@ from assessors.rules.common import (
     concepts_or_error,
     decide_by_candidates,
     describe,
+    is_news_page,
     met,
     not_met,
     param,
     review,
 )
 from assessors.rules.content import page_day
-from assessors.signals import REVIEW_SCORE, Candidate, email_addresses, signals_for, url_key
+from assessors.signals import (
+    REVIEW_SCORE,
+    TEXT_SCAN_CHARS,
+    Candidate,
+    SiteSignals,
+    email_addresses,
+    signals_for,
+    snippet_around,
+    url_key,
+)
 from assessors.site import Site
+from crawler.parse import find_dates
 from indicators.catalog import Indicator
-from losi.models import Evidence, Finding, Link, PageDoc
+from losi.models import Evidence, Finding, Link, PageDoc, Verdict
 
+NEAR_DATE_CHARS = 150  # an announcement word this close to a future date announces it
 DATA_FORMATS = ("csv", "json", "xml", "xlsx", "xls", "ods", "geojson", "kml", "tsv", "txt", "rdf", "parquet")
 
 
@@ -73,8 +85,48 @@ def feedback_form(site: Site, indicator: Indicator) -> Finding:
     "The generic concept decision over the indicator's concepts; a form on the candidate page raises it.",
 )
 def participation_tool(site: Site, indicator: Indicator) -> Finding:
-    return decide_by_candidates(signals_for(site), indicator, "participation-tool", concepts_or_error(indicator),
-                                "participation tool")  # fmt: skip
+    rid = "participation-tool"
+    sig = signals_for(site)
+    concepts = concepts_or_error(indicator)
+    finding = decide_by_candidates(sig, indicator, rid, concepts, "participation tool")
+    if finding.verdict == Verdict.MET:
+        return finding
+    # The tool named in the body of a page about a participation process ("residents voted online on the
+    # open-budget portal"): the process page is where the tool is described.
+    for page in _context_pages(sig, tuple(param(indicator, "context_concepts", ()))):
+        body = _body_text(page)
+        for concept in concepts:
+            if matches := sig.find(concept, body):
+                m = matches[0]
+                ev = Evidence(page.url_key, "body", snippet_around(body, m.start, m.end), note=f"names {m.term}")
+                return met(indicator, rid, f"{page.url_key} describes the tool: {m.term}", [ev], 0.65,
+                           finding.candidates or [page.url_key], {"term": m.term})  # fmt: skip
+    return finding
+
+
+def _context_pages(sig: SiteSignals, context: tuple[str, ...]) -> list[PageDoc]:
+    """Crawled pages whose title, headings or a link leading to them name a context concept (not news items)."""
+    if not context:
+        return []
+    about = {"anchor", "title", "heading", "page-url", "link-url"}
+    out: list[PageDoc] = []
+    for c in sig.candidates_any(context, text=False):
+        page = c.page
+        if page is None or page in out or not c.signals & about or c.score < REVIEW_SCORE:
+            continue
+        if not is_news_page(sig, page):
+            out.append(page)
+    return out[:10]
+
+
+def _body_text(page: PageDoc) -> str:
+    """The main text from the page's first heading on (menus before it are left out), else all of it."""
+    text = page.text[:TEXT_SCAN_CHARS]
+    for heading in page.headings[:1]:
+        at = text.find(heading.text) if heading.text else -1
+        if at > 0:
+            return text[at:]
+    return text
 
 
 def _dated(site: Site, indicator: Indicator, rid: str, what: str, since_days: int | None) -> Finding:
@@ -113,7 +165,42 @@ def participatory_budgeting(site: Site, indicator: Indicator) -> Finding:
     "A candidate page for the concepts showing a date today or later (as of the crawl).",
 )
 def upcoming_participation(site: Site, indicator: Indicator) -> Finding:
-    return _dated(site, indicator, "upcoming-participation", "upcoming participation", None)
+    rid = "upcoming-participation"
+    sig = signals_for(site)
+    marker = str(param(indicator, "marker_concept", "upcoming"))
+    near = int(param(indicator, "near_chars", NEAR_DATE_CHARS))
+    activities = tuple(c for c in concepts_or_error(indicator) if c != marker)
+    cands = [c for c in sig.candidates_any(activities) if c.score >= REVIEW_SCORE and c.page is not None]
+    urls = candidate_urls(cands)
+    undated: list[tuple[Candidate, list[str]]] = []
+    seen: set[str] = set()
+    for c in cands[:12]:
+        page = c.page
+        assert page is not None
+        if page.url_key in seen:
+            continue
+        seen.add(page.url_key)
+        today = page_day(page).isoformat()
+        text = page.text[:TEXT_SCAN_CHARS]
+        for m in sig.find(marker, text):
+            window = text[max(0, m.start - near) : m.end + near]
+            future = sorted(d for d in find_dates(window) if d >= today)
+            if future:
+                ev = Evidence(page.url_key, "body", window.strip(), note=f"{m.term} … {future[0]}")
+                return met(indicator, rid, f"upcoming participation announced on {c.url}: {m.term}, {future[0]}",
+                           [*c.evidence(2), ev], 0.85 if c.strength >= 2 else 0.7, urls,
+                           {"dates": future[:5], "marker": m.term})  # fmt: skip
+        if future := sorted(d for d in page.dates if d >= today):
+            undated.append((c, future))
+    looked = [*sig.looked_for([marker, *activities]), f"a future date within {near} characters of those words"]
+    if undated:  # a closing date of a running poll is not an announcement of a coming activity
+        c, future = undated[0]
+        return review(indicator, rid, f"{c.url} shows {future[0]} but no announcement word near it (a closing "
+                      "date?)", urls, c.evidence(), looked, confidence=0.45, details={"dates": future[:5]})  # fmt: skip
+    if cands:
+        return review(indicator, rid, f"participation pages without an upcoming date: {describe(cands[0])}",
+                      urls, cands[0].evidence(), looked)  # fmt: skip
+    return not_met(indicator, rid, "no upcoming participation found", looked)
 
 
 @rule(

@@ -9,16 +9,35 @@ banks) does not make electricity an online service.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from assessors.registry import rule
-from assessors.rules.common import candidate_urls, describe, met, not_met, param, review
+from assessors.rules.common import (
+    candidate_urls,
+    decide_by_candidates,
+    describe,
+    is_news_page,
+    met,
+    not_met,
+    param,
+    review,
+)
 from assessors.rules.literacy import social_platform
-from assessors.signals import CHROME_REGIONS, REVIEW_SCORE, Candidate, SiteSignals, host, signals_for
+from assessors.signals import (
+    CHROME_REGIONS,
+    REVIEW_SCORE,
+    TEXT_SCAN_CHARS,
+    Candidate,
+    SiteSignals,
+    host,
+    signals_for,
+    snippet_around,
+)
 from assessors.site import Site
 from indicators.catalog import Indicator
-from losi.models import Evidence, Finding, Form, PageDoc
+from losi.models import Evidence, Finding, Form, PageDoc, Verdict
 
 DEFAULT_ACTIONS = ("apply-online", "pay-online", "login")  # concept ids, read from params when given
 ACTION_CONCEPTS = frozenset({"apply-online", "pay-online", "login"})
@@ -166,6 +185,13 @@ def online_service(site: Site, indicator: Indicator) -> Finding:
         for h in c.hits:
             if h.signal == "anchor" and any(sig.find(a, h.evidence.snippet) for a in actions):
                 return met(indicator, rid, f"online-service link: {h.evidence.snippet}", [h.evidence], 0.65, urls)
+    # A sentence naming the service and an online action ("pay the fee online") on a page that is not a news
+    # item: the service is offered online as a step of another procedure.
+    channel = str(param(indicator, "online_concept", "online-channel"))
+    if found := _online_sentence(sig, site, subjects, actions, channel):
+        page, sentence = found
+        ev = Evidence(page.url_key, "body", sentence[:SENTENCE_CHARS], note="the service and an online action")
+        return met(indicator, rid, f"{page.url_key} says the service is done online", [ev], 0.6, urls)
     if about_cands:
         return review(indicator, rid, f"a page about the service, no online action found: {describe(about_cands[0])}",
                       urls, about_cands[0].evidence(), looked, confidence=0.5)  # fmt: skip
@@ -179,3 +205,91 @@ def _internal(site: Site, url: str) -> bool:
     """Is the URL on the portal itself (its home page's host)?"""
     home = site.home
     return home is not None and host(url) == host(home.url_key)
+
+
+SENTENCE_CHARS = 200  # a "sentence" longer than this is a menu or a list, not one statement
+SENTENCE_BREAK = re.compile(r"[.;!?\n]|\s[-–—•|]\s")  # punctuation, not words
+
+
+def _online_sentence(
+    sig: SiteSignals, site: Site, subjects: tuple[str, ...], actions: tuple[str, ...], channel: str
+) -> tuple[PageDoc, str] | None:
+    """A short sentence that names the service (a subject concept), an action (pay / apply) and says it is
+    done online (the channel concept), three separate words: "the fee can be paid online by card"."""
+    online = tuple(a for a in actions if a != "login")
+    for page in site.pages:
+        if is_news_page(sig, page):
+            continue
+        text = page.text[:TEXT_SCAN_CHARS]
+        if not any(sig.text_matches(s, page) for s in subjects):
+            continue
+        for m in (m for s in subjects for m in sig.find(s, text)):
+            starts = [b.end() for b in SENTENCE_BREAK.finditer(text, 0, m.start)]
+            start = starts[-1] if starts else 0
+            stop = SENTENCE_BREAK.search(text, m.end)
+            sentence = text[start : stop.start() if stop else len(text)].strip()
+            if len(sentence) > SENTENCE_CHARS:
+                continue
+            subject_spans = [(s.start, s.end) for c in subjects for s in sig.find(c, sentence)]
+            channel_spans = [(s.start, s.end) for s in sig.find(channel, sentence)]
+            action_spans = [(s.start, s.end) for a in online for s in sig.find(a, sentence)]
+            if channel_spans and any(
+                not _overlaps(span, [*subject_spans, *channel_spans]) for span in action_spans
+            ):
+                return page, sentence
+    return None
+
+
+def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+@rule(
+    "service-catalogue",
+    "A catalogue of services where each service comes with its details (documents, time, cost).",
+    "The generic concept decision finds the catalogue; it is met only when the catalogue page or a service "
+    "page it links to (in its content) names at least params.detail_terms (default 2) distinct terms of "
+    "params.details_concept (required documents, processing time, cost). A bare list: needs_review.",
+)
+def service_catalogue(site: Site, indicator: Indicator) -> Finding:
+    rid = "service-catalogue"
+    sig = signals_for(site)
+    details = str(param(indicator, "details_concept", "service-details"))
+    min_terms = int(param(indicator, "detail_terms", 2))
+    concepts = tuple(c for c in indicator.concepts if c != details)
+    if not concepts:
+        raise ValueError(f"indicator {indicator.code} names no catalogue concept")
+    finding = decide_by_candidates(sig, indicator, rid, concepts, "service catalogue")
+    if finding.verdict != Verdict.MET:
+        return finding
+    cands = [c for c in sig.candidates_any(concepts) if c.page is not None and c.score >= REVIEW_SCORE]
+    for c in cands[:6]:
+        assert c.page is not None
+        for page in [c.page, *_linked_pages(sig, c.page)]:
+            matches = sig.text_matches(details, page)
+            terms = sorted({m.term for m in matches})
+            if len(terms) >= min_terms:
+                m = matches[0]
+                ev = Evidence(page.url_key, "body", snippet_around(page.text, m.start, m.end),
+                              note=f"service details: {', '.join(terms)}")  # fmt: skip
+                return met(indicator, rid, f"service catalogue {c.url} with details ({', '.join(terms)})",
+                           [*c.evidence(2), ev], finding.confidence, finding.candidates,
+                           {"details": terms})  # fmt: skip
+    return review(indicator, rid, f"a list of services without per-service details (documents, time, cost): "
+                  f"{finding.explanation}", finding.candidates, finding.evidence,
+                  [*sig.looked_for([details]), f">= {min_terms} detail terms on the catalogue or its service pages"],
+                  confidence=0.45)  # fmt: skip
+
+
+def _linked_pages(sig: SiteSignals, page: PageDoc, limit: int = 30) -> list[PageDoc]:
+    """Crawled pages the page links to from its content (not its menus or footer)."""
+    out: list[PageDoc] = []
+    for link in page.links:
+        if link.region in CHROME_REGIONS:
+            continue
+        target = sig.page_for(link.url)
+        if target is not None and target is not page and target not in out:
+            out.append(target)
+        if len(out) >= limit:
+            break
+    return out
