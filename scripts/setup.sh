@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything losi needs on a fresh Debian machine: Debian's Chromium (Playwright cannot download
-# its own browser here), Java for the Nu HTML Checker, Redis and PostgreSQL for the tests that use them,
+# its own browser here), Java for the Nu HTML Checker, PostgreSQL for the store tests,
 # the Python venv, and the vendored JavaScript/Java checkers (axe-core, vnu) from the npm registry.
 # Idempotent: a second run only checks.
 set -euo pipefail
@@ -20,7 +20,6 @@ done
 [ -n "${LOSI_CHROMIUM:-}" ] && have_browser=1
 [ "$have_browser" = 1 ] || need_apt+=(chromium chromium-headless-shell)
 command -v java >/dev/null || need_apt+=(default-jre-headless)
-command -v redis-server >/dev/null || need_apt+=(redis-server)
 { command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || need_apt+=(postgresql)
 command -v npm >/dev/null || need_apt+=(npm)
 fonts_ok=$(fc-list 2>/dev/null | grep -ci "dejavu\|noto" || true)
