@@ -32,19 +32,24 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
-def _add_store_options(parser: argparse.ArgumentParser) -> None:
+def _add_store_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """--data-dir and --db; also on a command's own subcommands, so they may come after them."""
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=None,
+        default=default,
         help="where runs, captures and the SQLite store live (default: $LOSI_DATA or ./data)",
     )
     parser.add_argument(
         "--db",
         metavar="URL",
-        default=None,
+        default=default,
         help="store URL instead of SQLite, e.g. postgresql+psycopg://user:pw@host/losi",
     )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _add_store_options(child, default=argparse.SUPPRESS)  # keep the value given before the subcommand
 
 
 def _add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:

@@ -82,3 +82,32 @@ def test_unreachable_portal_is_reported_not_assessed(tmp_path: Path) -> None:
     assert len(rows) == 95
     assert {r["verdict"] for r in rows} == {"not_assessed"}
     assert "not assessed" in result.stdout
+
+
+def test_store_commands_share_one_data_dir(tmp_path: Path) -> None:
+    """assess, then review export, history and report against the same store, options after the subcommand."""
+    data = str(tmp_path / "data")
+    assessed = losi(
+        "assess",
+        "http://127.0.0.1:9/",
+        "--no-probes",
+        "--format",
+        "csv",
+        "--data-dir",
+        data,
+        "--out",
+        str(tmp_path / "out"),
+        timeout=180,
+    )
+    assert assessed.returncode == 0, assessed.stderr
+    exported = losi("review", "export", "latest", "--data-dir", data, "--out", str(tmp_path / "review.xlsx"))
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "review.xlsx").stat().st_size > 0
+    history = losi("history", "127.0.0.1-9", "--data-dir", data)
+    assert history.returncode == 0, history.stderr
+    assert "127.0.0.1-9" in history.stdout
+    report = losi("report", "latest", "--format", "json", "--data-dir", data, "--out", str(tmp_path / "again"))
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "again" / "findings.json").is_file()
+    before = losi("review", "--data-dir", data, "export", "latest", "--out", str(tmp_path / "r2.xlsx"))
+    assert before.returncode == 0, before.stderr  # the options may also come before the subcommand
