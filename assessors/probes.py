@@ -23,6 +23,7 @@ from assessors.axe import axe_version, run_axe, run_extra_checks, summarize_viol
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
 from assessors.site import Site
 from assessors.vnu import Document, VnuUnavailable, validate
+from crawler.settings import blocked_address, private_allowed
 from losi.layout import PortalFiles
 from losi.models import Region
 
@@ -123,7 +124,7 @@ def query_word(site: Site) -> str:
 def key_pages(site: Site, limit: int) -> list[str]:
     """Home page, pages linked from its header/nav/footer, and one page per top-level section."""
     home = site.home
-    home_url = home.url_key if home else site.portal.home_url
+    home_url = site.home_url
     urls: list[str] = [home_url]
     if limit <= 1:
         return urls[:limit]
@@ -303,7 +304,7 @@ def run_probes(
 ) -> dict[str, Any]:
     """Run every probe on the portal's home (and key) pages, write files.probes and return the dict."""
     say = progress or (lambda _msg: None)
-    home = site.home.url_key if site.home else site.portal.home_url
+    home = site.home_url
     out: dict[str, Any] = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "home_url": home}
     started = time.monotonic()
     try:
@@ -312,7 +313,7 @@ def run_probes(
         say(f"probes: no browser ({exc})")
         for name in BROWSER_PROBES:
             out[name] = {"error": "no browser", "detail": str(exc)}
-        out["vnu"] = _vnu_without_browser(home)
+        out["vnu"] = _vnu_without_browser(home, private_allowed(site.portal))
     except Exception as exc:  # a broken page or browser must not stop the batch
         say(f"probes failed: {exc}")
         for name in (*BROWSER_PROBES, "vnu"):
@@ -335,14 +336,17 @@ async def _guard(name: str, out: dict[str, Any], say: Progress, coro: Any) -> No
 
 
 async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int) -> dict[str, Any]:
-    home = site.home.url_key if site.home else site.portal.home_url
+    home = site.home_url
     files.screenshots.mkdir(parents=True, exist_ok=True)
     out: dict[str, Any] = {}
     async with chromium() as browser:
         out["browser"] = {"engine": "chromium", "version": browser.version}
         desktop = await browser.new_context(viewport=DESKTOP)
         phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        allowed = private_allowed(site.portal)
         try:
+            for context in (desktop, phone):
+                await _guard_private(context, allowed)
             page = await desktop.new_page()
             loaded: dict[str, Any] = {}
             await _guard("home", loaded, say, _load_home(page, home, files))
@@ -354,7 +358,7 @@ async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int
                 out["https"] = state["https"]
                 out["timing"] = state["timing"]
                 out["browsers"] = await _browsers_probe(state["chromium"])
-            vnu_task = asyncio.create_task(asyncio.to_thread(_vnu_probe, state, home))
+            vnu_task = asyncio.create_task(asyncio.to_thread(_vnu_probe, state, home, allowed))
             await _guard("mobile", out, say, _mobile_probe(page, await phone.new_page(), home, files, state))
             await _guard("sitemap-xml", out, say, _sitemap_xml_probe(desktop, home))
             await _guard("search", out, say, _search_probe(page, home, site, files, state))
@@ -369,6 +373,19 @@ async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int
             await desktop.close()
             await phone.close()
     return out
+
+
+async def _guard_private(context: Any, allowed: Any) -> None:
+    """Crawled pages are untrusted: their frames, scripts and fetches may not reach private addresses
+    other than the portal's own (when the user named a private portal)."""
+
+    async def route(request_route: Any) -> None:
+        if blocked_address(request_route.request.url, allowed):
+            await request_route.abort("blockedbyclient")
+        else:
+            await request_route.continue_()
+
+    await context.route("**/*", route)
 
 
 async def _load_home(page: Any, url: str, files: PortalFiles) -> dict[str, Any]:
@@ -660,11 +677,11 @@ async def _axe_probe(context: Any, urls: list[str], say: Progress) -> dict[str, 
 # --------------------------------------------------------------------------- vnu
 
 
-def _vnu_probe(state: dict[str, Any], home: str) -> dict[str, Any]:
+def _vnu_probe(state: dict[str, Any], home: str, allowed: Any = None) -> dict[str, Any]:
     html = state.get("html")
     if not html:
-        return _vnu_without_browser(home)
-    return _validate(home, html, [(u, _fetch(u)) for u in state.get("stylesheets", [])])
+        return _vnu_without_browser(home, allowed)
+    return _validate(home, html, [(u, _fetch(u, allowed)) for u in state.get("stylesheets", [])])
 
 
 def _validate(home: str, html: bytes, sheets: list[tuple[str, bytes | None]]) -> dict[str, Any]:
@@ -677,8 +694,9 @@ def _validate(home: str, html: bytes, sheets: list[tuple[str, bytes | None]]) ->
     return report
 
 
-def _fetch(url: str) -> bytes | None:
-    if not url.startswith(("http://", "https://")):
+def _fetch(url: str, allowed: Any = None) -> bytes | None:
+    """url's body (capped), or None; never from a private address the user did not name."""
+    if not url.startswith(("http://", "https://")) or blocked_address(url, allowed):
         return None
     try:
         with urllib.request.urlopen(url, timeout=20) as resp:
@@ -687,8 +705,8 @@ def _fetch(url: str) -> bytes | None:
         return None
 
 
-def _vnu_without_browser(home: str) -> dict[str, Any]:
-    html = _fetch(home)
+def _vnu_without_browser(home: str, allowed: Any = None) -> dict[str, Any]:
+    html = _fetch(home, allowed)
     if html is None:
         return {"error": f"could not fetch {home} for validation"}
     hrefs = re.findall(rb"""<link[^>]+rel=["']?stylesheet[^>]*>""", html[:MAX_FETCH_BYTES], re.I)
@@ -697,5 +715,5 @@ def _vnu_without_browser(home: str) -> dict[str, Any]:
         m = re.search(rb"""href=["']?([^"' >]+)""", tag)
         if m:
             url = urljoin(home, m.group(1).decode("utf-8", "replace"))
-            sheets.append((url, _fetch(url)))
+            sheets.append((url, _fetch(url, allowed)))
     return _validate(home, html, sheets)

@@ -33,6 +33,11 @@ class Site:
     def home(self) -> PageDoc | None:
         return self.pages[0] if self.pages else None
 
+    @property
+    def home_url(self) -> str:
+        """Where the home page really is (after redirects), or the configured home URL when none was fetched."""
+        return self.home.url_key if self.home else self.portal.home_url
+
     def page(self, url: str) -> PageDoc | None:
         return self.by_url.get(url)
 

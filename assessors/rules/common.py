@@ -50,11 +50,12 @@ def met(
     confidence: float,
     candidates: Sequence[str] = (),
     details: dict[str, Any] | None = None,
+    method: Method = Method.AUTO,
 ) -> Finding:
     return Finding(
         indicator=indicator.code, verdict=Verdict.MET, rule=rule_id, explanation=explanation,
         confidence=round(confidence, 2), evidence=list(evidence), candidates=list(candidates),
-        details=details or {},
+        method=method.value, details=details or {},
     )  # fmt: skip
 
 
@@ -66,11 +67,13 @@ def not_met(
     confidence: float = 0.7,
     candidates: Sequence[str] = (),
     details: dict[str, Any] | None = None,
+    evidence: Sequence[Evidence] = (),
+    method: Method = Method.AUTO,
 ) -> Finding:
     return Finding(
         indicator=indicator.code, verdict=Verdict.NOT_MET, rule=rule_id, explanation=explanation,
-        confidence=round(confidence, 2), looked_for=list(looked_for), candidates=list(candidates),
-        details=details or {},
+        confidence=round(confidence, 2), evidence=list(evidence), looked_for=list(looked_for),
+        candidates=list(candidates), method=method.value, details=details or {},
     )  # fmt: skip
 
 
@@ -88,6 +91,14 @@ def review(
         indicator=indicator.code, verdict=Verdict.NEEDS_REVIEW, rule=rule_id, explanation=explanation,
         confidence=round(confidence, 2), evidence=list(evidence), looked_for=list(looked_for),
         candidates=list(candidates), method=Method.HUMAN.value, details=details or {},
+    )  # fmt: skip
+
+
+def not_assessed(indicator: Indicator, rule_id: str, reason: str) -> Finding:
+    """The rule could not decide (a probe missing or failed): a person has to, for the reason given."""
+    return Finding(
+        indicator=indicator.code, verdict=Verdict.NOT_ASSESSED, rule=rule_id, explanation=reason,
+        confidence=0.0, method=Method.HUMAN.value,
     )  # fmt: skip
 
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from assessors.probes import MIN_READABLE_PX, PHONE, find_terms, url_matches
 from assessors.registry import rule
-from losi.models import Evidence, Finding, Method, Verdict
+from assessors.rules.common import met, not_assessed, not_met, param, review
+from losi.models import Evidence, Finding, Method
 
 if TYPE_CHECKING:
     from assessors.site import Site
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
 
 MAX_EVIDENCE = 30
 SEARCH_FIELD_NAMES = ("q", "query", "search", "s", "keyword", "keywords", "searchword")
-
-
-def _home_url(site: Site) -> str:
-    return site.home.url_key if site.home else site.portal.home_url
 
 
 def _probe(site: Site, name: str) -> tuple[dict[str, Any] | None, str]:
@@ -36,10 +33,6 @@ def _probe(site: Site, name: str) -> tuple[dict[str, Any] | None, str]:
     if "error" in data:
         return None, f"the {name!r} probe failed: {data['error']}"
     return data, ""
-
-
-def _not_assessed(indicator: Indicator, rule_id: str, reason: str) -> Finding:
-    return Finding(indicator.code, Verdict.NOT_ASSESSED, rule_id, reason, confidence=0.0, method=Method.HUMAN.value)
 
 
 # --------------------------------------------------------------------------- #204 mobile
@@ -57,8 +50,8 @@ def mobile_friendly(site: Site, indicator: Indicator) -> Finding:
     rid = "mobile-friendly"
     m, why = _probe(site, "mobile")
     if m is None:
-        return _not_assessed(indicator, rid, why)
-    max_share = float(indicator.params.get("max_small_text_share", 0.05))
+        return not_assessed(indicator, rid, why)
+    max_share = float(param(indicator, "max_small_text_share", 0.05))
     phone = m.get("phone") or {}
     width = (m.get("viewport") or PHONE)["width"]
     min_px = m.get("min_font_px")
@@ -70,7 +63,7 @@ def mobile_friendly(site: Site, indicator: Indicator) -> Finding:
         failures.append(f"horizontal scroll at {width}px: the page is {phone.get('scroll_width')}px wide")
     if share > max_share:
         failures.append(f"{share:.0%} of the text is smaller than {MIN_READABLE_PX}px (smallest {min_px}px)")
-    url = _home_url(site)
+    url = site.home_url
     evidence = [
         Evidence(
             url=url,
@@ -85,16 +78,15 @@ def mobile_friendly(site: Site, indicator: Indicator) -> Finding:
     details["scroll_width"] = phone.get("scroll_width")
     details["screenshot_desktop"] = m.get("screenshot_desktop", "")
     if failures:
-        return Finding(
-            indicator.code, Verdict.NOT_MET, rid, "Not mobile-friendly: " + "; ".join(failures), confidence=0.9,
-            evidence=evidence, method=Method.BROWSER.value, details=details,
-            looked_for=["meta[name=viewport] with width=device-width", f"document scrollWidth <= {width}px",
-                        f"visible text >= {MIN_READABLE_PX}px"],
+        return not_met(
+            indicator, rid, "Not mobile-friendly: " + "; ".join(failures),
+            ["meta[name=viewport] with width=device-width", f"document scrollWidth <= {width}px",
+             f"visible text >= {MIN_READABLE_PX}px"],
+            confidence=0.9, details=details, evidence=evidence, method=Method.BROWSER,
         )  # fmt: skip
-    return Finding(
-        indicator.code, Verdict.MET, rid,
-        f"Responsive: device-width viewport, no horizontal scroll at {width}px, readable text", confidence=0.9,
-        evidence=evidence, method=Method.BROWSER.value, details=details,
+    return met(
+        indicator, rid, f"Responsive: device-width viewport, no horizontal scroll at {width}px, readable text",
+        evidence, 0.9, details=details, method=Method.BROWSER,
     )  # fmt: skip
 
 
@@ -138,37 +130,31 @@ def search_box(site: Site, indicator: Indicator) -> Finding:
     s, why = _probe(site, "search")
     looked_for = ["input[type=search]", "[role=search] input", "input[name=q|query|search|s]",
                   "labels/placeholder/button text of the 'search' concept"]  # fmt: skip
-    url = _home_url(site)
+    url = site.home_url
     if s is None:
         forms = _static_search_forms(site)
         if not site.home:
-            return _not_assessed(indicator, rid, why + "; and no home page was crawled")
+            return not_assessed(indicator, rid, why + "; and no home page was crawled")
         if not forms:
-            return Finding(
-                indicator.code, Verdict.NOT_MET, rid, f"No search form in the home page's HTML ({why})",
-                confidence=0.5, looked_for=looked_for, details={"probe": why},
-            )  # fmt: skip
+            return not_met(indicator, rid, f"No search form in the home page's HTML ({why})", looked_for,
+                           confidence=0.5, details={"probe": why})  # fmt: skip
         form, how = forms[0]
-        return Finding(
-            indicator.code, Verdict.NEEDS_REVIEW, rid,
+        return review(
+            indicator, rid,
             f"A search form is in the home page's HTML ({how}) but the search was not tried live ({why})",
-            confidence=0.6, method=Method.HUMAN.value, candidates=[url], details={"probe": why},
-            evidence=[Evidence(url=url, selector=form.selector, snippet=f"form action={form.action}", note=how)],
+            [url], [Evidence(url=url, selector=form.selector, snippet=f"form action={form.action}", note=how)],
+            confidence=0.6, details={"probe": why},
         )  # fmt: skip
     if not s.get("found"):
-        return Finding(
-            indicator.code, Verdict.NOT_MET, rid, "No search box found on the rendered home page", confidence=0.8,
-            looked_for=s.get("looked_for") or looked_for, method=Method.BROWSER.value,
-        )  # fmt: skip
+        return not_met(indicator, rid, "No search box found on the rendered home page",
+                       s.get("looked_for") or looked_for, confidence=0.8, method=Method.BROWSER)  # fmt: skip
     box = s.get("box") or {}
     box_ev = Evidence(url=url, selector=box.get("selector", ""), snippet=box.get("html", ""),
                       note=f"search box ({box.get('how', '')})")  # fmt: skip
     details = {k: s.get(k) for k in ("query", "result_url", "status", "hits", "hits_on_home", "occurrences")}
     if "error" in s or "results" not in s:
-        return Finding(
-            indicator.code, Verdict.NEEDS_REVIEW, rid, f"A search box is present but was not tested: {s.get('error')}",
-            confidence=0.5, evidence=[box_ev], method=Method.HUMAN.value, candidates=[url], details=details,
-        )  # fmt: skip
+        return review(indicator, rid, f"A search box is present but was not tested: {s.get('error')}", [url],
+                      [box_ev], confidence=0.5, details=details)  # fmt: skip
     result_ev = Evidence(
         url=s.get("result_url", ""), selector="body",
         snippet=f"searched {s.get('query')!r}: HTTP {s.get('status')}, {s.get('hits')} result links mention it",
@@ -176,17 +162,16 @@ def search_box(site: Site, indicator: Indicator) -> Finding:
     )  # fmt: skip
     sample = [Evidence(url=h["href"], snippet=h["text"], note="a search result") for h in s.get("sample", [])[:3]]
     if s.get("results"):
-        return Finding(
-            indicator.code, Verdict.MET, rid,
-            f"The home page search returned {s.get('hits')} results for {s.get('query')!r}", confidence=0.9,
-            evidence=[box_ev, result_ev, *sample], method=Method.BROWSER.value, details=details,
+        return met(
+            indicator, rid, f"The home page search returned {s.get('hits')} results for {s.get('query')!r}",
+            [box_ev, result_ev, *sample], 0.9, details=details, method=Method.BROWSER,
         )  # fmt: skip
-    return Finding(
-        indicator.code, Verdict.NOT_MET, rid,
+    return not_met(
+        indicator, rid,
         f"A search box exists but searching {s.get('query')!r} returned no results "
         f"(HTTP {s.get('status')}, {s.get('hits')} matching links)",
-        confidence=0.8, evidence=[box_ev, result_ev], method=Method.BROWSER.value, details=details,
-        looked_for=[f"result links mentioning {s.get('query')!r} outside header/nav/footer"],
+        [f"result links mentioning {s.get('query')!r} outside header/nav/footer"],
+        confidence=0.8, details=details, evidence=[box_ev, result_ev], method=Method.BROWSER,
     )  # fmt: skip
 
 
@@ -206,13 +191,13 @@ def advanced_search(site: Site, indicator: Indicator) -> Finding:
     rid = "advanced-search"
     search, why = _probe(site, "search")
     if search is None:
-        return _not_assessed(indicator, rid, why)
+        return not_assessed(indicator, rid, why)
     if not search.get("found"):
-        return Finding(indicator.code, Verdict.NOT_MET, rid, "No search box on the home page, so no advanced search",
-                       confidence=0.7, looked_for=["a search box on the home page"], method=Method.BROWSER.value)
+        return not_met(indicator, rid, "No search box on the home page, so no advanced search",
+                       ["a search box on the home page"], confidence=0.7, method=Method.BROWSER)  # fmt: skip
     a, why = _probe(site, "advanced-search")
     if a is None:
-        return _not_assessed(indicator, rid, why)
+        return not_assessed(indicator, rid, why)
     controls = {k: v for k, v in (a.get("controls") or {}).items() if v}
     terms = a.get("terms") or []
     forms = a.get("forms") or []
@@ -223,16 +208,15 @@ def advanced_search(site: Site, indicator: Indicator) -> Finding:
         form = next((f for f in forms if any(f["controls"].get(k) for k in ("select", "date", "checkbox", "radio"))
                      or find_terms("advanced-search", f.get("labels", ""))), forms[0] if forms else {})
         listed = ", ".join(f"{v} {k}" for k, v in controls.items())
-        return Finding(
-            indicator.code, Verdict.MET, rid, f"The search offers refining options: {listed or ', '.join(terms)}",
-            confidence=0.75, method=Method.BROWSER.value, details={"controls": controls, "terms": terms},
-            evidence=[Evidence(url=page_url, selector=form.get("selector", "form"),
-                               snippet=form.get("labels", "")[:300], note="search form with refining options")],
+        return met(
+            indicator, rid, f"The search offers refining options: {listed or ', '.join(terms)}",
+            [Evidence(url=page_url, selector=form.get("selector", "form"), snippet=form.get("labels", "")[:300],
+                      note="search form with refining options")],
+            0.75, details={"controls": controls, "terms": terms}, method=Method.BROWSER,
         )  # fmt: skip
-    return Finding(
-        indicator.code, Verdict.NOT_MET, rid, "The search has no advanced options (one text field only)",
-        confidence=0.7, method=Method.BROWSER.value, looked_for=looked_for, candidates=a.get("pages", []),
-        details={"pages": a.get("pages", [])},
+    return not_met(
+        indicator, rid, "The search has no advanced options (one text field only)", looked_for, confidence=0.7,
+        candidates=a.get("pages", []), details={"pages": a.get("pages", [])}, method=Method.BROWSER,
     )  # fmt: skip
 
 
@@ -248,7 +232,7 @@ def advanced_search(site: Site, indicator: Indicator) -> Finding:
 )
 def sitemap(site: Site, indicator: Indicator) -> Finding:
     rid = "sitemap"
-    min_links = int(indicator.params.get("min_links", 20))
+    min_links = int(param(indicator, "min_links", 20))
     needed = max(3, min(min_links, math.ceil(0.5 * len(site.pages))))
     xml, _ = _probe(site, "sitemap-xml")
     details: dict[str, Any] = {"links_needed": needed, "sitemap_xml": (xml or {}).get("found", None)}
@@ -265,31 +249,26 @@ def sitemap(site: Site, indicator: Indicator) -> Finding:
     if candidates and candidates[0][0] >= needed:
         count, page, terms = candidates[0]
         heading = next((h for h in page.headings if find_terms("sitemap", h.text)), None)
-        return Finding(
-            indicator.code, Verdict.MET, rid, f"HTML sitemap page linking to {count} pages of the site",
-            confidence=0.85, details={**details, "links": count},
-            evidence=[Evidence(url=page.url_key, selector=f"h{heading.level}" if heading else "title",
-                               snippet=heading.text if heading else page.title,
-                               note=f"matched {', '.join(terms) or 'URL pattern'}; {count} internal links")],
+        return met(
+            indicator, rid, f"HTML sitemap page linking to {count} pages of the site",
+            [Evidence(url=page.url_key, selector=f"h{heading.level}" if heading else "title",
+                      snippet=heading.text if heading else page.title,
+                      note=f"matched {', '.join(terms) or 'URL pattern'}; {count} internal links")],
+            0.85, details={**details, "links": count},
         )  # fmt: skip
     if candidates:
         count, page, _terms = candidates[0]
-        return Finding(
-            indicator.code, Verdict.NEEDS_REVIEW, rid,
-            f"A page looks like a sitemap but links to only {count} pages (wanted {needed})", confidence=0.5,
-            method=Method.HUMAN.value, candidates=[c[1].url_key for c in candidates[:5]], looked_for=looked_for,
-            details=details,
+        return review(
+            indicator, rid, f"A page looks like a sitemap but links to only {count} pages (wanted {needed})",
+            [c[1].url_key for c in candidates[:5]], looked_for=looked_for, confidence=0.5, details=details,
         )  # fmt: skip
     linked = [link.url for _p, link in site.all_links()
               if link.internal and (find_terms("sitemap", link.label) or url_matches("sitemap", link.url))]
     if linked:
-        return Finding(
-            indicator.code, Verdict.NEEDS_REVIEW, rid, "A link to a sitemap page exists but the page was not crawled",
-            confidence=0.5, method=Method.HUMAN.value, candidates=sorted(set(linked))[:5], details=details,
-            looked_for=looked_for,
-        )  # fmt: skip
-    return Finding(indicator.code, Verdict.NOT_MET, rid, "No HTML sitemap page found among the crawled pages",
-                   confidence=0.7, looked_for=looked_for, details=details)
+        return review(indicator, rid, "A link to a sitemap page exists but the page was not crawled",
+                      sorted(set(linked))[:5], looked_for=looked_for, confidence=0.5, details=details)  # fmt: skip
+    return not_met(indicator, rid, "No HTML sitemap page found among the crawled pages", looked_for,
+                   confidence=0.7, details=details)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- #208 / #209 validity
@@ -314,24 +293,24 @@ def markup_validity(site: Site, indicator: Indicator) -> Finding:
     rid = "markup-validity"
     v, why = _probe(site, "vnu")
     if v is None:
-        return _not_assessed(indicator, rid, why)
+        return not_assessed(indicator, rid, why)
     html_docs = [d for d in v.get("documents", []) if d.get("kind") == "html"]
     if not html_docs:
-        return _not_assessed(indicator, rid, "the home page's HTML was not validated")
+        return not_assessed(indicator, rid, "the home page's HTML was not validated")
     doc = html_docs[0]
     details = {"errors": doc.get("errors", 0), "warnings": doc.get("warnings", 0), "vnu_version": v.get("vnu_version")}
     if doc.get("errors", 0):
-        return Finding(
-            indicator.code, Verdict.NOT_MET, rid, f"The home page has {doc['errors']} markup errors (Nu HTML Checker)",
-            confidence=0.95, evidence=_vnu_messages(site, doc, css=False)[:MAX_EVIDENCE], details=details,
-            looked_for=["Nu HTML Checker errors"],
+        return not_met(
+            indicator, rid, f"The home page has {doc['errors']} markup errors (Nu HTML Checker)",
+            ["Nu HTML Checker errors"], confidence=0.95, details=details,
+            evidence=_vnu_messages(site, doc, css=False)[:MAX_EVIDENCE],
         )  # fmt: skip
-    return Finding(
-        indicator.code, Verdict.MET, rid, "The home page's markup has no errors (Nu HTML Checker)", confidence=0.95,
-        evidence=[Evidence(url=doc.get("url", ""), selector="html",
-                           snippet=f"vnu {v.get('vnu_version')}: 0 errors, {doc.get('warnings', 0)} warnings",
-                           note="validated offline as fetched")],
-        details=details,
+    return met(
+        indicator, rid, "The home page's markup has no errors (Nu HTML Checker)",
+        [Evidence(url=doc.get("url", ""), selector="html",
+                  snippet=f"vnu {v.get('vnu_version')}: 0 errors, {doc.get('warnings', 0)} warnings",
+                  note="validated offline as fetched")],
+        0.95, details=details,
     )  # fmt: skip
 
 
@@ -345,29 +324,25 @@ def css_validity(site: Site, indicator: Indicator) -> Finding:
     rid = "css-validity"
     v, why = _probe(site, "vnu")
     if v is None:
-        return _not_assessed(indicator, rid, why)
+        return not_assessed(indicator, rid, why)
     docs = v.get("documents", [])
     sheets = [d.get("url", "") for d in docs if d.get("kind") == "css"]
     unreadable = v.get("stylesheets_unreadable", [])
     details = {"css_errors": v.get("css_errors", 0), "stylesheets": sheets, "unreadable": unreadable}
     if v.get("css_errors", 0):
         evidence = [e for d in docs for e in _vnu_messages(site, d, css=True)]
-        return Finding(
-            indicator.code, Verdict.NOT_MET, rid, f"{v['css_errors']} CSS errors in the home page's styles",
-            confidence=0.9, evidence=evidence[:MAX_EVIDENCE], details=details, looked_for=["CSS validator errors"],
-        )  # fmt: skip
+        return not_met(indicator, rid, f"{v['css_errors']} CSS errors in the home page's styles",
+                       ["CSS validator errors"], confidence=0.9, details=details,
+                       evidence=evidence[:MAX_EVIDENCE])  # fmt: skip
     if unreadable:
-        return Finding(
-            indicator.code, Verdict.NEEDS_REVIEW, rid,
-            f"No CSS errors, but {len(unreadable)} stylesheets could not be read",
-            confidence=0.5, method=Method.HUMAN.value, candidates=unreadable, details=details,
-        )  # fmt: skip
-    url = _home_url(site)
-    return Finding(
-        indicator.code, Verdict.MET, rid, f"No CSS errors in {len(sheets)} stylesheets and the page's own styles",
-        confidence=0.9, details=details,
-        evidence=[Evidence(url=u, selector='link[rel="stylesheet"]', snippet="0 CSS errors", note="validated offline")
-                  for u in sheets] or [Evidence(url=url, selector="style", snippet="0 CSS errors in inline styles")],
+        return review(indicator, rid, f"No CSS errors, but {len(unreadable)} stylesheets could not be read",
+                      unreadable, confidence=0.5, details=details)  # fmt: skip
+    url = site.home_url
+    return met(
+        indicator, rid, f"No CSS errors in {len(sheets)} stylesheets and the page's own styles",
+        [Evidence(url=u, selector='link[rel="stylesheet"]', snippet="0 CSS errors", note="validated offline")
+         for u in sheets] or [Evidence(url=url, selector="style", snippet="0 CSS errors in inline styles")],
+        0.9, details=details,
     )  # fmt: skip
 
 
@@ -394,10 +369,10 @@ def accessibility_wcag(site: Site, indicator: Indicator) -> Finding:
     rid = "accessibility-wcag"
     a, why = _probe(site, "axe")
     if a is None:
-        return _not_assessed(indicator, rid, why)
+        return not_assessed(indicator, rid, why)
     pages = [p for p in a.get("pages", []) if "error" not in p]
     if not pages:
-        return _not_assessed(indicator, rid, "axe could not check any page: "
+        return not_assessed(indicator, rid, "axe could not check any page: "
                              + "; ".join(p.get("error", "") for p in a.get("pages", []))[:300])
     details = {
         "axe_version": a.get("axe_version"), "pages_checked": len(pages), "violations": a.get("violations_total", 0),
@@ -411,27 +386,27 @@ def accessibility_wcag(site: Site, indicator: Indicator) -> Finding:
         for p in pages for v in p.get("violations", []) for n in v.get("nodes", [])[:3]
     ][:MAX_EVIDENCE]  # fmt: skip
     if evidence:
-        return Finding(
-            indicator.code, Verdict.NOT_MET, rid,
+        return not_met(
+            indicator, rid,
             f"{details['violations']} WCAG 2.1 A/AA violations ({details['violation_nodes']} elements) "
             f"on {sum(1 for p in pages if p.get('violation_count'))} of {len(pages)} pages",
-            confidence=0.95, evidence=evidence, method=Method.BROWSER.value, details=details,
-            looked_for=[f"axe-core {a.get('axe_version')} rules tagged wcag2a/wcag2aa/wcag21a/wcag21aa"],
+            [f"axe-core {a.get('axe_version')} rules tagged wcag2a/wcag2aa/wcag21a/wcag21aa"],
+            confidence=0.95, details=details, evidence=evidence, method=Method.BROWSER,
         )  # fmt: skip
     own = [(p["url"], c) for p in pages for c in p.get("losi_checks", []) if c.get("result") == "violation"]
     if own:
-        return Finding(
-            indicator.code, Verdict.NEEDS_REVIEW, rid,
-            f"axe found no violation, but {len(own)} pages failed our language checks", confidence=0.6,
-            method=Method.HUMAN.value, details=details, candidates=sorted({u for u, _ in own}),
-            evidence=[Evidence(url=u, selector="html", snippet=c.get("help", ""), note=c["id"]) for u, c in own[:10]],
+        return review(
+            indicator, rid, f"axe found no violation, but {len(own)} pages failed our language checks",
+            sorted({u for u, _ in own}),
+            [Evidence(url=u, selector="html", snippet=c.get("help", ""), note=c["id"]) for u, c in own[:10]],
+            confidence=0.6, details=details,
         )  # fmt: skip
-    return Finding(
-        indicator.code, Verdict.MET, rid,
+    return met(
+        indicator, rid,
         f"No WCAG 2.1 A/AA violations found by axe-core {a.get('axe_version')} on {len(pages)} pages",
-        confidence=0.8, method=Method.BROWSER.value, details=details,
-        evidence=[Evidence(url=p["url"], selector="html", note="axe-core WCAG 2.1 A/AA",
-                           snippet=f"0 violations, {p.get('passes_count', 0)} rules passed") for p in pages],
+        [Evidence(url=p["url"], selector="html", note="axe-core WCAG 2.1 A/AA",
+                  snippet=f"0 violations, {p.get('passes_count', 0)} rules passed") for p in pages],
+        0.8, details=details, method=Method.BROWSER,
     )  # fmt: skip
 
 
@@ -449,7 +424,7 @@ def browser_compat(site: Site, indicator: Indicator) -> Finding:
     rid = "browser-compat"
     b, why = _probe(site, "browsers")
     if b is None:
-        return _not_assessed(indicator, rid, why)
+        return not_assessed(indicator, rid, why)
     engines = b.get("engines", {})
     ok = [e for e in b.get("available", []) if "error" not in engines.get(e, {})]
     problems = []
@@ -457,22 +432,22 @@ def browser_compat(site: Site, indicator: Indicator) -> Finding:
         info = engines[name]
         if info.get("console_errors"):
             problems.append(f"{name}: {len(info['console_errors'])} console errors")
-    url = _home_url(site)
+    url = site.home_url
     evidence = [Evidence(url=url, selector="html",
                          snippet=f"{n}: layout width {engines[n].get('layout_width')}px, "
                                  f"{len(engines[n].get('console_errors', []))} console errors",
                          note=f"rendered in {n}") for n in ok]  # fmt: skip
     details = {"engines": engines, "checked": b.get("checked", [])}
-    needed = int(indicator.params.get("engines", 3))
+    needed = int(param(indicator, "engines", 3))
     if len(ok) < needed:
-        return Finding(
-            indicator.code, Verdict.NEEDS_REVIEW, rid,
+        return review(
+            indicator, rid,
             f"Only {', '.join(ok) or 'no engine'} available here ({len(ok)} of {needed} browsers); "
             + ("; ".join(problems) if problems else "no console errors") + "; check the other browsers by hand",
-            confidence=0.4, evidence=evidence, method=Method.HUMAN.value, details=details, candidates=[url],
+            [url], evidence, confidence=0.4, details=details,
         )  # fmt: skip
     if problems:
-        return Finding(indicator.code, Verdict.NOT_MET, rid, "; ".join(problems), confidence=0.6, evidence=evidence,
-                       method=Method.BROWSER.value, details=details, looked_for=["console errors per engine"])
-    return Finding(indicator.code, Verdict.MET, rid, f"Rendered without console errors in {', '.join(ok)}",
-                   confidence=0.7, evidence=evidence, method=Method.BROWSER.value, details=details)
+        return not_met(indicator, rid, "; ".join(problems), ["console errors per engine"], confidence=0.6,
+                       details=details, evidence=evidence, method=Method.BROWSER)  # fmt: skip
+    return met(indicator, rid, f"Rendered without console errors in {', '.join(ok)}", evidence, 0.7,
+               details=details, method=Method.BROWSER)  # fmt: skip
