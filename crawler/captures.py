@@ -30,6 +30,7 @@ class Capture:
     body: bytes = b""
     referer: str = ""
     warc_offset: int = -1
+    aux: bool = False  # robots.txt or a sitemap, not a page
 
 
 def _read_record(warc: IO[bytes], offset: int) -> tuple[dict[str, str], bytes] | None:
@@ -72,4 +73,5 @@ def iter_captures(files: PortalFiles) -> Iterator[Capture]:
                 body=body,
                 referer=meta.get("referer", ""),
                 warc_offset=offset,
+                aux=bool(meta.get("aux", False)),
             )

@@ -18,6 +18,7 @@ class CaptureItem:
     outside: bool = False  # a one-hop page on a linked portal, outside the crawl scope
     screenshot: str = ""  # relative to the portal folder
     is_page: bool = False  # an HTML page (counts against max_pages)
+    aux: bool = False  # robots.txt or a sitemap: kept for audit, never a page of the portal
     reason: str = ""  # HTTP reason phrase
     protocol: str = "HTTP/1.1"
     headers: list[tuple[str, str]] = field(default_factory=list)

@@ -94,6 +94,7 @@ class CaptureWriterPipeline:
             "screenshot": item.screenshot,
             "referer": item.referer,
             "outside": item.outside,
+            "aux": item.aux,
         }
         self.jsonl_file.write(json.dumps(line, ensure_ascii=False) + "\n")
         self.jsonl_file.flush()

@@ -204,7 +204,7 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None
     for capture in iter_captures(files):
-        if capture.status >= 400:
+        if capture.status >= 400 or capture.aux:  # robots.txt answered with an HTML page is not a page
             continue
         doc = parse_page(
             capture.body,

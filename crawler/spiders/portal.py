@@ -395,6 +395,7 @@ class PortalSpider(scrapy.Spider):
     def aux_capture(self, response: Response) -> CaptureItem:
         item = self.capture(response, response.body, response.url, False)
         item.is_page = False  # robots.txt, sitemaps (and their error pages) are not portal pages
+        item.aux = True  # ...also when a site answers them with an HTML page
         return item
 
     def parse_robots(self, response: Response) -> Any:
