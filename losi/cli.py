@@ -53,9 +53,7 @@ def _add_store_options(parser: argparse.ArgumentParser, default: object = None) 
 
 
 def _add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
-    parser.add_argument(
-        "--out", type=Path, default=Path(default_out), help=f"report folder (default: {default_out})"
-    )
+    parser.add_argument("--out", type=Path, default=Path(default_out), help=f"report folder (default: {default_out})")
     parser.add_argument(
         "--from-run", metavar="RUN", help="re-assess the captures of an earlier run instead of crawling again"
     )
@@ -131,7 +129,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
         "--render",
         choices=("auto", "always", "never"),
         default="auto",
-        help="render pages in Chromium: auto (when a page needs JavaScript), always, never",
+        help="render pages in Chromium: auto (pages that need JavaScript), always, or never "
+        "(the home page is always rendered for its screenshot)",
     )
     assess.add_argument("--id", dest="portal_id", help="portal id in the reports (default: from the host)")
     assess.add_argument("--name", default="", help="portal name for the reports")
@@ -166,9 +165,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
         description="Assess every portal of a configuration file, one after the other.",
     )
     run.add_argument("config", type=Path, help="portals.yaml or portals.csv")
-    run.add_argument(
-        "--resume", metavar="RUN", help="continue an interrupted run: assessed portals are skipped"
-    )
+    run.add_argument("--resume", metavar="RUN", help="continue an interrupted run: assessed portals are skipped")
     _add_run_options(run, "out")
     _add_store_options(run)
     runners["run"] = run_many
@@ -244,9 +241,7 @@ def _formats(args: argparse.Namespace) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
     unknown = sorted(set(formats) - {"csv", "json", "xlsx", "html"})
     if unknown:
-        raise UsageError(
-            f"unknown report format(s): {', '.join(unknown)} (choose from csv, json, xlsx, html)"
-        )
+        raise UsageError(f"unknown report format(s): {', '.join(unknown)} (choose from csv, json, xlsx, html)")
     return formats
 
 
