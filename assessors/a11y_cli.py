@@ -11,11 +11,10 @@ import argparse
 import json
 import sys
 from typing import Any
-from urllib.parse import urlsplit
 
 from assessors.axe import RESULT_TYPES, WCAG_TAGS, AxeNotFound, axe_source, axe_version, run_axe, run_extra_checks
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
-from crawler.scope import host_of, is_private_host
+from crawler.scope import host_of, is_private_host, url_problem
 
 EXAMPLES = """examples:
   losi a11y https://tashkent.uz/
@@ -44,9 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def check_url(url: str, allow_private: bool) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"not an http(s) URL: {url!r}")
+    problem = url_problem(url)
+    if problem:
+        raise UsageError(f"the URL {problem}")
     if not allow_private and is_private_host(host_of(url)):
         raise UsageError(f"{url} is a loopback or private address; pass --allow-private to check it anyway")
     return url.strip()

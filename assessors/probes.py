@@ -23,6 +23,7 @@ from assessors.axe import axe_version, run_axe, run_extra_checks, summarize_viol
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
 from assessors.site import Site
 from assessors.vnu import Document, VnuUnavailable, validate
+from crawler.links import is_file
 from crawler.settings import blocked_address, private_allowed
 from losi.layout import PortalFiles
 from losi.models import Region
@@ -38,7 +39,6 @@ MAX_FETCH_BYTES = 5_000_000
 BROWSER_PROBES = ("mobile", "search", "advanced-search", "axe", "https", "timing", "browsers", "sitemap-xml")
 CERT_FIELDS = ("issuer", "protocol", "subjectName", "validFrom", "validTo")
 KEY_REGIONS = (Region.HEADER.value, Region.NAV.value, Region.FOOTER.value)
-DOC_EXT = re.compile(r"\.(pdf|docx?|xlsx?|csv|zip|rar|pptx?|odt|ods|xml|json|jpe?g|png|gif|mp4|mp3)$", re.I)
 
 Progress = Callable[[str], None]
 
@@ -130,7 +130,7 @@ def key_pages(site: Site, limit: int) -> list[str]:
         return urls[:limit]
 
     def usable(url: str) -> bool:
-        if DOC_EXT.search(urlsplit(url).path) or not url.startswith(("http://", "https://")):
+        if is_file(url) or not url.startswith(("http://", "https://")):
             return False
         page = site.page(url)
         return page is None or page.status < 400

@@ -13,15 +13,25 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
-# Links to these are recorded by the parser but never downloaded by the crawler.
+# Documents and data files: the parser records links to them as documents (budget PDFs, open-data CSVs...).
 DOCUMENT_EXTENSIONS: frozenset[str] = frozenset(
     (
-        "pdf", "doc", "docx", "xls", "xlsx", "xlsm", "csv", "json", "xml", "zip", "rar", "7z", "gz", "tgz",
-        "tar", "bz2", "odt", "ods", "odp", "ppt", "pptx", "rtf", "txt", "jpg", "jpeg", "png", "gif", "svg",
-        "webp", "bmp", "ico", "tif", "tiff", "mp3", "mp4", "avi", "mov", "wmv", "webm", "ogg", "wav",
-        "flac", "mkv", "exe", "msi", "dmg", "apk", "iso", "epub", "djvu", "sig", "p7s",
+        "pdf", "doc", "docx", "xls", "xlsx", "csv", "json", "xml", "ods", "odt", "odp", "ppt", "pptx",
+        "zip", "rar", "7z", "rtf", "txt", "geojson", "kml", "kmz", "shp", "tsv", "parquet", "rdf", "djvu",
     )
-)
+)  # fmt: skip
+
+# Other files that are not pages: media, archives, installers, signatures.
+OTHER_FILE_EXTENSIONS: frozenset[str] = frozenset(
+    (
+        "xlsm", "gz", "tgz", "tar", "bz2", "jpg", "jpeg", "png", "gif", "svg", "webp", "bmp", "ico", "tif",
+        "tiff", "mp3", "mp4", "avi", "mov", "wmv", "webm", "ogg", "wav", "flac", "mkv", "exe", "msi", "dmg",
+        "apk", "iso", "epub", "sig", "p7s",
+    )
+)  # fmt: skip
+
+# The crawler never downloads these; the browser probes never check them as pages.
+FILE_EXTENSIONS: frozenset[str] = DOCUMENT_EXTENSIONS | OTHER_FILE_EXTENSIONS
 
 # Query parameters that carry a session id; they are stripped so one page has one URL.
 SESSION_PARAMS: frozenset[str] = frozenset(
@@ -53,10 +63,20 @@ class PageSignals:
         return self.scripts > 0 and self.text_chars < SPA_MAX_TEXT and len(self.links) < SPA_MAX_LINKS
 
 
+def extension(url: str) -> str:
+    """The lower-case file extension of the URL's last path segment ("" when it has none)."""
+    name = urlsplit(url).path.lower().rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1] if "." in name else ""
+
+
 def is_document(url: str) -> bool:
-    path = urlsplit(url).path.lower()
-    name = path.rsplit("/", 1)[-1]
-    return "." in name and name.rsplit(".", 1)[-1] in DOCUMENT_EXTENSIONS
+    """A document or data file a person would open (PDF, DOCX, CSV, JSON...)."""
+    return extension(url) in DOCUMENT_EXTENSIONS
+
+
+def is_file(url: str) -> bool:
+    """Any file that is not a page: a document, an image, a video, an archive..."""
+    return extension(url) in FILE_EXTENSIONS
 
 
 def canonical(url: str, keep_fragment: bool = False) -> str:

@@ -19,6 +19,7 @@ import lxml.html
 import yaml
 from lxml import etree
 
+from crawler.links import is_document
 from crawler.scope import Scope
 from indicators.language import detect_language, normalize_lang_tag
 from losi.models import Form, FormField, Heading, Link, PageDoc, Region
@@ -31,11 +32,6 @@ MAX_HEADINGS = 300
 DETECT_CHARS = 5_000  # language detection reads this much of the main text
 
 MONTHS_FILE = Path(__file__).resolve().parent.parent / "assessors" / "data" / "months.yaml"
-
-DOCUMENT_EXTENSIONS = (
-    "pdf", "doc", "docx", "xls", "xlsx", "csv", "json", "xml", "ods", "odt", "odp", "ppt", "pptx",
-    "zip", "rar", "7z", "rtf", "txt", "geojson", "kml", "kmz", "shp", "tsv", "parquet", "rdf", "djvu",
-)  # fmt: skip
 
 DROP_TAGS = ("script", "style", "noscript", "template")
 BLOCK_TAGS = frozenset({
@@ -331,11 +327,6 @@ def _absolute(base: str, href: str) -> str | None:
     return base_part
 
 
-def is_document_url(url: str) -> bool:
-    path = urlsplit(url).path.lower()
-    return path.rsplit(".", 1)[-1] in DOCUMENT_EXTENSIONS if "." in path.rsplit("/", 1)[-1] else False
-
-
 # --------------------------------------------------------------------------- forms
 
 
@@ -552,7 +543,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope) -> None:
             internal=internal_by_netloc[netloc],
         )
         page.links.append(link)
-        if is_document_url(href) and href not in seen_docs:
+        if is_document(href) and href not in seen_docs:
             seen_docs.add(href)
             page.documents.append(link)
 

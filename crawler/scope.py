@@ -11,6 +11,22 @@ from urllib.parse import urlsplit
 from losi.models import PortalConfig
 
 
+def url_problem(url: str) -> str | None:
+    """None when url is an absolute http(s) URL with a host, else what is wrong with it."""
+    if not isinstance(url, str) or not url.strip():
+        return "is empty"
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https"):
+        return f"{url!r} is not an http(s) URL"
+    if not parts.hostname:
+        return f"{url!r} has no host name"
+    try:
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        return f"{url!r} has an invalid port"
+    return None
+
+
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 

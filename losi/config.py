@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from crawler.scope import url_problem
 from losi.models import Limits, Politeness, PortalConfig
 
 LEVELS = ("city", "national")
@@ -37,22 +38,6 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 
 class ConfigError(ValueError):
     pass
-
-
-def check_url(url: str) -> str | None:
-    """None when url is an absolute http(s) URL with a host, else what is wrong with it."""
-    if not isinstance(url, str) or not url.strip():
-        return "is empty"
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        return f"{url!r} is not an http(s) URL"
-    if not parts.hostname:
-        return f"{url!r} has no host name"
-    try:
-        parts.port  # noqa: B018  (raises on a malformed port)
-    except ValueError:
-        return f"{url!r} has an invalid port"
-    return None
 
 
 def slug_from_url(url: str) -> str:
@@ -79,7 +64,7 @@ def portal_from_mapping(
         merged["home_url"] = merged.pop("url")
     merged.pop("url", None)
 
-    problem = check_url(merged.get("home_url", ""))
+    problem = url_problem(merged.get("home_url", ""))
     if problem:
         raise ConfigError(f"{where}: field 'home_url' {problem}")
     merged["home_url"] = merged["home_url"].strip()
@@ -98,7 +83,7 @@ def portal_from_mapping(
             raise ConfigError(f"{where}: field {name!r} must be a list of strings")
         merged[name] = value
     for seed in merged["seeds"]:
-        problem = check_url(seed)
+        problem = url_problem(seed)
         if problem:
             raise ConfigError(f"{where}: a seed {problem}")
     if merged.get("level", "city") not in LEVELS:

@@ -28,7 +28,7 @@ from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutErro
 from twisted.python.failure import Failure
 
 from crawler.items import CaptureItem
-from crawler.links import PageSignals, canonical, extract, is_document
+from crawler.links import PageSignals, canonical, extract, is_file
 from crawler.scope import Scope, host_of, is_ip, netloc_of
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
@@ -380,7 +380,7 @@ class PortalSpider(scrapy.Spider):
             return None
 
     def _new_link_request(self, url: str, depth: int, referer: str) -> Request | None:
-        if is_document(url):
+        if is_file(url):
             self.seen.add(url)
             self.crawler.stats.inc_value("losi/documents_not_downloaded")
             return None
@@ -432,7 +432,7 @@ class PortalSpider(scrapy.Spider):
                 if self.sitemap_files < MAX_SITEMAP_FILES and url not in self.seen:
                     self.seen.add(url)
                     yield self.sitemap_request(url)
-            elif limit > 0 and url not in self.seen and not is_document(url) and self.in_scope(url):
+            elif limit > 0 and url not in self.seen and not is_file(url) and self.in_scope(url):
                 limit -= 1
                 self.seen.add(url)
                 self.crawler.stats.inc_value("losi/sitemap_urls")
