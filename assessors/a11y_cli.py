@@ -1,5 +1,8 @@
 """`losi a11y URL [URL ...]`: axe-core (WCAG 2.1 A/AA) and our own checks on live pages.
 
+With --act-suite it runs axe over an ACT Rules test suite (testcases.json + pages) instead, compares each
+outcome with the expected one and writes act-results.json and act-results.csv (assessors/act.py).
+
 With --json it prints a JSON array, one object per URL, in axe-core's own shape (violations, incomplete,
 passes, inapplicable; each rule with its id and nodes) plus axe_version, and our extra checks under
 "losi_checks" (ids start with "losi-", which axe never uses).
@@ -10,8 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from assessors import act
 from assessors.axe import RESULT_TYPES, WCAG_TAGS, AxeNotFound, axe_source, axe_version, run_axe, run_extra_checks
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
 from crawler.scope import host_of, is_private_host, url_problem
@@ -20,6 +25,8 @@ EXAMPLES = """examples:
   losi a11y https://tashkent.uz/
   losi a11y https://tbilisi.gov.ge/ https://yerevan.am/ --json > a11y.json
   losi a11y http://127.0.0.1:8000/ --allow-private --tags wcag2a,wcag2aa
+  losi a11y --act-suite act-testcases/ --out act-report          # W3C ACT Rules test cases
+  losi a11y --act-suite act-testcases/testcases.json --rules 23a2a8,b5c3f8
 """
 
 
@@ -31,15 +38,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = "Check pages for WCAG 2.1 A/AA problems with axe-core and losi's own checks."
     parser.epilog = EXAMPLES
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("urls", nargs="+", metavar="URL", help="http(s) page(s) to check")
+    parser.add_argument("urls", nargs="*", metavar="URL", help="http(s) page(s) to check")
     parser.add_argument("--json", action="store_true", help="print axe-core's raw result shape as JSON")
     parser.add_argument(
         "--tags", default=",".join(WCAG_TAGS),
         help="comma-separated axe tags to run (default: %(default)s); 'all' runs every axe rule",
     )  # fmt: skip
-    parser.add_argument("--allow-private", action="store_true",
-                        help="allow loopback and private addresses (127.0.0.1, 10.x, intranets)")
+    parser.add_argument(
+        "--allow-private", action="store_true", help="allow loopback and private addresses (127.0.0.1, 10.x, intranets)"
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each page (default 30)")
+    suite = parser.add_argument_group("ACT rules test suite")
+    suite.add_argument(
+        "--act-suite",
+        type=Path,
+        metavar="PATH",
+        help="run an ACT test suite: a folder with testcases.json, or the json file",
+    )
+    suite.add_argument("--rules", default="", metavar="ID,ID", help="only these ACT rule ids (with --act-suite)")
+    suite.add_argument(
+        "--out", type=Path, default=Path("out"), help="folder for act-results.json and act-results.csv (default: out)"
+    )
+    suite.add_argument("--workers", type=int, default=2, help="pages checked at once (default 2)")
 
 
 def check_url(url: str, allow_private: bool) -> str:
@@ -64,9 +84,12 @@ async def _check_all(urls: list[str], tags: list[str], timeout_ms: int) -> list[
         async def one(page: Any, url: str) -> dict[str, Any]:
             response = await page.goto(url, wait_until="load", timeout=timeout_ms)
             result = await run_axe(page, tags=tags, result_types=RESULT_TYPES)
-            out: dict[str, Any] = {"url": url, "final_url": page.url,
-                                   "status": response.status if response else None,
-                                   "axe_version": (result.get("testEngine") or {}).get("version", axe_version())}
+            out: dict[str, Any] = {
+                "url": url,
+                "final_url": page.url,
+                "status": response.status if response else None,
+                "axe_version": (result.get("testEngine") or {}).get("version", axe_version()),
+            }
             for key in RESULT_TYPES:
                 out[key] = result.get(key, [])
             for key in ("testEngine", "testRunner", "testEnvironment", "toolOptions", "timestamp"):
@@ -90,8 +113,10 @@ def summary(result: dict[str, Any]) -> str:
         return f"{result['url']}\n  could not check: {result['error']}\n"
     lines = [f"{result['url']}  (axe-core {result['axe_version']}, HTTP {result.get('status')})"]
     violations = result.get("violations", [])
-    lines.append(f"  {len(violations)} violations, {len(result.get('incomplete', []))} to review, "
-                 f"{len(result.get('passes', []))} rules passed")
+    lines.append(
+        f"  {len(violations)} violations, {len(result.get('incomplete', []))} to review, "
+        f"{len(result.get('passes', []))} rules passed"
+    )
     for v in violations:
         lines.append(f"  - {v['id']} [{v.get('impact')}] {v.get('help')} ({len(v.get('nodes', []))} elements)")
         for n in v.get("nodes", [])[:5]:
@@ -101,7 +126,48 @@ def summary(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _error(message: object) -> int:
+    print(f"losi a11y: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_act_suite(args: argparse.Namespace) -> int:
+    if args.urls:
+        return _error("give either URLs or --act-suite, not both")
+    try:
+        suite = act.load_suite(args.act_suite)
+        axe_source()
+    except (act.ActSuiteError, AxeNotFound, OSError) as exc:
+        return _error(exc)
+    rules = [r for r in args.rules.split(",") if r.strip()]
+    timeout_ms = max(1, int(args.timeout * 1000))
+
+    def progress(done: int, total: int, result: act.CaseResult) -> None:
+        print(act.progress_line(done, total, result), flush=True)
+
+    try:
+        result = act.run_suite(suite, rules, workers=max(1, args.workers), timeout_ms=timeout_ms, progress=progress)
+    except act.ActSuiteError as exc:
+        return _error(exc)
+    except NoBrowser as exc:
+        print(f"losi a11y: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        paths = act.write_reports(result, args.out)
+    except OSError as exc:
+        return _error(f"cannot write to {args.out}: {exc}")
+    print()
+    print(act.summary_table(result))
+    for kind, path in paths.items():
+        print(f"  {kind:<10} {path}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.act_suite is not None:
+        return run_act_suite(args)
+    if not args.urls:
+        return _error("give at least one URL, or --act-suite PATH")
     try:
         urls = [check_url(u, args.allow_private) for u in args.urls]
         axe_source()
