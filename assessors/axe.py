@@ -51,21 +51,57 @@ def axe_version() -> str:
     return m.group(1) if m else ""
 
 
+# axe builds a CSS selector for every node it checked, passes included, before the reporter drops the passes.
+# So it runs without selectors and with element references, and the selectors (axe's own getSelector, so the
+# same strings) are built afterwards for the reported nodes only. Nodes inside frames come back with their
+# frame path as target and no element; they keep that target.
 RUN_AXE_JS = """async (opts) => {
-  const options = {resultTypes: opts.resultTypes};
+  const options = {resultTypes: opts.resultTypes, selectors: false, elementRef: true};
   if (opts.tags && opts.tags.length) options.runOnly = {type: 'tag', values: opts.tags};
   if (opts.reporter) options.reporter = opts.reporter;
   const r = await axe.run(document, options);
+  const fix = (n) => {
+    if (n.element) n.target = [axe.utils.getSelector(n.element)];
+    delete n.element;
+  };
+  axe.setup(document);
+  try {
+    for (const type of ['violations', 'incomplete', 'passes', 'inapplicable']) {
+      for (const rule of (r[type] || [])) {
+        for (const node of (rule.nodes || [])) {
+          fix(node);
+          for (const key of ['any', 'all', 'none']) {
+            for (const check of (node[key] || [])) (check.relatedNodes || []).forEach(fix);
+          }
+        }
+      }
+    }
+  } finally {
+    axe.teardown();
+  }
   return JSON.stringify(r);
 }"""
+HAS_AXE_JS = "() => typeof window.axe !== 'undefined'"
+
+
+async def inject_axe(page: Any) -> None:
+    """Put axe into the page and every frame in it. axe checks a frame's content only when axe runs inside
+    that frame too; without it axe waits 0.5 s per frame for an answer and then skips the frame silently."""
+    for frame in page.frames:
+        try:
+            if not await frame.evaluate(HAS_AXE_JS):
+                await frame.evaluate(axe_source())
+        except Exception:
+            if frame is page.main_frame:
+                raise
+            # a frame that detached or navigated meanwhile; axe skips it after its ping times out
 
 
 async def run_axe(
     page: Any, tags: tuple[str, ...] | list[str] = WCAG_TAGS, result_types: tuple[str, ...] = ("violations",)
 ) -> dict[str, Any]:
     """Run axe on the page as loaded now; returns axe's own result object (a dict)."""
-    if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
-        await page.evaluate(axe_source())
+    await inject_axe(page)
     # Without passes in the result, axe's 'no-passes' reporter skips building them (about 17 % faster).
     reporter = "" if "passes" in result_types else "no-passes"
     raw = await page.evaluate(RUN_AXE_JS, {"tags": list(tags), "resultTypes": list(result_types), "reporter": reporter})

@@ -20,6 +20,8 @@ class Site:
     portal_dir: Path | None = None  # the run's folder for this portal (screenshots live here)
     # Pages fetched one hop outside the scope to verify a link (e.g. a service on the national portal).
     outside_pages: list[PageDoc] = field(default_factory=list)
+    # URL of a page seen again under another URL ("/index.html" for "/") -> the URL it is kept under
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def by_url(self) -> dict[str, PageDoc]:
@@ -27,6 +29,9 @@ class Site:
         for page in [*self.pages, *self.outside_pages]:
             index.setdefault(page.url, page)
             index.setdefault(page.final_url, page)
+        for alias, kept in self.aliases.items():
+            if kept in index:
+                index.setdefault(alias, index[kept])
         return index
 
     @property
@@ -39,6 +44,7 @@ class Site:
         return self.home.url_key if self.home else self.portal.home_url
 
     def page(self, url: str) -> PageDoc | None:
+        """The page fetched at url, also when it was kept under another URL with the same content."""
         return self.by_url.get(url)
 
     def all_links(self) -> Iterator[tuple[PageDoc, Link]]:

@@ -1,6 +1,9 @@
 """Browser benchmark: render rate, axe-core cost, and the browser's peak memory on generated pages.
 
-    .venv/bin/python -m bench.bench_browser [--medium 40] [--small 200] [--workers 2] [--recycle 25]
+    .venv/bin/python -m bench.bench_browser [--medium 40] [--small 200] [--soak 300] [--workers 2] [--recycle 25]
+
+The soak runs axe on --soak pages (medium pages, visited in turn) and prints the browser's memory after every
+batch of 50, so a leak shows as a rising series rather than hiding in one peak number.
 
 Pages are generated into a temporary folder and served on 127.0.0.1; the browser is the one losi uses.
 """
@@ -97,7 +100,10 @@ class MemorySampler:
         self._thread.join()
 
 
-async def bench(base: str, medium: int, small: int, workers: int, recycle: int) -> dict[str, Any]:
+SOAK_BATCH = 50
+
+
+async def bench(base: str, medium: int, small: int, workers: int, recycle: int, soak: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with chromium() as browser:
         context = await browser.new_context()
@@ -132,14 +138,35 @@ async def bench(base: str, medium: int, small: int, workers: int, recycle: int) 
                                    "pages_per_s": round(len(urls) / secs, 2),
                                    "seconds_per_page_per_worker": round(secs * workers / len(urls), 2),
                                    "errors": len(urls) - len(ok), "violations_per_page": ok[0] if ok else None}
+        if soak:
+            out["axe_soak"] = await _soak(pool, [f"{base}m{i % medium}.html" for i in range(soak)], axe)
         await context.close()
     return out
+
+
+async def _soak(pool: PagePool, urls: list[str], check: Any) -> dict[str, Any]:
+    """axe over many pages in batches; the browser's RSS after each batch shows whether memory stays flat."""
+    series: list[int] = []
+    errors = 0
+    started = time.perf_counter()
+    for start in range(0, len(urls), SOAK_BATCH):
+        results = await pool.map(urls[start:start + SOAK_BATCH], check)
+        errors += sum(isinstance(r, BaseException) for r in results)
+        series.append(round(MemorySampler.chromium_rss_kb() / 1024))
+    secs = time.perf_counter() - started
+    half = len(series) // 2
+    return {"pages": len(urls), "seconds": round(secs, 1), "pages_per_s": round(len(urls) / secs, 2),
+            "errors": errors, f"rss_mb_every_{SOAK_BATCH}": series,
+            # growth from the first half's average to the second half's: near 0 when memory is flat
+            "rss_growth_mb": round(sum(series[half:]) / max(1, len(series) - half) - sum(series[:half]) / max(1, half))
+            if half else 0}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--medium", type=int, default=40)
     parser.add_argument("--small", type=int, default=200)
+    parser.add_argument("--soak", type=int, default=300, help="axe on this many pages, memory sampled (0: skip)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--recycle", type=int, default=25, help="replace a page after this many uses")
     args = parser.parse_args()
@@ -153,7 +180,8 @@ def main() -> None:
         try:
             with MemorySampler() as mem:
                 started = time.perf_counter()
-                results = asyncio.run(bench(server.url, args.medium, args.small, args.workers, args.recycle))
+                results = asyncio.run(bench(server.url, args.medium, args.small, args.workers, args.recycle,
+                                                  args.soak))
                 total = time.perf_counter() - started
         finally:
             server.close()

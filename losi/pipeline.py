@@ -201,6 +201,7 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
     inside: dict[str, PageDoc] = {}
     outside: dict[str, PageDoc] = {}
     seen_content: dict[bytes, str] = {}  # digest of a page's title and text -> the URL it was first seen at
+    aliases: dict[str, str] = {}
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None
     for capture in iter_captures(files):
@@ -222,8 +223,10 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
         if doc is None:
             continue
         digest = hashlib.blake2b(f"{doc.title}\n{doc.text}".encode(), digest_size=16).digest()
-        if doc.text and seen_content.setdefault(digest, doc.url_key) != doc.url_key:
-            continue  # the same page under another URL ("/" and "/index.html")
+        kept_as = seen_content.setdefault(digest, doc.url_key) if doc.text else doc.url_key
+        if kept_as != doc.url_key:
+            aliases.setdefault(doc.url_key, kept_as)  # the same page under another URL ("/" and "/index.html")
+            continue
         target = outside if capture.outside else inside
         previous = target.get(doc.url_key)
         if previous is not None and not (doc.rendered and not previous.rendered):
@@ -246,6 +249,7 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
         external=list(external.values()),
         portal_dir=files.root,
         outside_pages=list(outside.values()),
+        aliases=aliases,
     )
 
 

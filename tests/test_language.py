@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.parse import parse_page
+from crawler.scope import Scope
 from indicators.language import detect_language, language_versions, normalize_lang_tag
 from losi.models import Link
+from tests.conftest import CORPORA
 
 PARAGRAPHS = {
     "en": "The city council approved the budget for the next year, and the mayor said that the new park "
@@ -95,3 +98,25 @@ def test_language_versions_from_hreflang_and_url_patterns() -> None:
 def test_language_versions_ignores_other_sites_and_empty_input() -> None:
     assert language_versions([], "https://city.am/") == {}
     assert language_versions([Link(url="https://other.org/en/")], "https://city.am/hy/") == {"hy": "https://city.am/hy/"}
+
+
+# Real municipal pages in languages without a lexicon here share little words with English and Romanian
+# ("de", "in", "is"); they must still be read as their own language, or a correct <html lang> looks wrong.
+REAL_PAGES = {
+    "AFFLIGEM_HANDTEKENING.html": "nl",
+    "https_www_aalter_be_eid.html": "nl",
+    "https_www_aalter_be_verhuizen.html": "nl",
+    "https_www_nova_gorica_si_za_obcane_postopki_in_obrazci_2011101410574355_.html": "sl",
+    "https_www_wien_gv_at_amtshelfer_verkehr_fahrzeuge_aenderungen_einzelgenehmigung_html.html": "de",
+}
+
+
+@pytest.mark.parametrize("name,expected", sorted(REAL_PAGES.items()))
+def test_real_pages_in_languages_without_a_lexicon(name: str, expected: str) -> None:
+    path = CORPORA / "municipal-services" / name
+    if not path.is_file():
+        pytest.skip(f"corpus page {path} is not here")
+    url = f"https://example.org/{name}"
+    page = parse_page(path.read_bytes(), url=url, final_url=url, status=200, content_type="text/html",
+                      scope=Scope(domains=["example.org"]))
+    assert page is not None and page.lang_detected == expected
