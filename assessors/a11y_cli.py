@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from assessors import act
-from assessors.axe import RESULT_TYPES, WCAG_TAGS, AxeNotFound, axe_source, axe_version, run_axe, run_extra_checks
+from assessors.axe import (
+    RESULT_TYPES,
+    WCAG_TAGS,
+    AxeNotFound,
+    axe_source,
+    axe_tags,
+    axe_version,
+    run_axe,
+    run_extra_checks,
+)
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
 from crawler.scope import host_of, is_private_host, url_problem
 
@@ -72,9 +81,19 @@ def check_url(url: str, allow_private: bool) -> str:
 
 
 def _tags(value: str) -> list[str]:
+    """The axe tags to run ([] for every rule); a tag no axe rule carries is a usage error, not 0 violations."""
     if value.strip().lower() == "all":
         return []
-    return [t.strip() for t in value.split(",") if t.strip()]
+    tags = [t.strip() for t in value.split(",") if t.strip()]
+    if not tags:
+        raise UsageError("--tags is empty: give axe tags such as wcag2a,wcag2aa, or 'all'")
+    known = axe_tags()
+    unknown = [t for t in tags if t not in known]
+    if unknown:
+        examples = ", ".join(t for t in ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+                             if t in known)
+        raise UsageError(f"no axe rule has the tag {', '.join(map(repr, unknown))} (axe tags are e.g. {examples})")
+    return tags
 
 
 async def _check_all(urls: list[str], tags: list[str], timeout_ms: int) -> list[dict[str, Any]]:
@@ -170,13 +189,13 @@ def run(args: argparse.Namespace) -> int:
         return _error("give at least one URL, or --act-suite PATH")
     try:
         urls = [check_url(u, args.allow_private) for u in args.urls]
-        axe_source()
+        tags = _tags(args.tags)
     except (UsageError, AxeNotFound) as exc:
         print(f"losi a11y: error: {exc}", file=sys.stderr)
         return 2
     timeout_ms = max(1, int(args.timeout * 1000))
     try:
-        results = run_sync(lambda: _check_all(urls, _tags(args.tags), timeout_ms))
+        results = run_sync(lambda: _check_all(urls, tags, timeout_ms))
     except NoBrowser as exc:
         print(f"losi a11y: error: {exc}", file=sys.stderr)
         return 1

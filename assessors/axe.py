@@ -55,6 +55,20 @@ def axe_version() -> str:
 # So it runs without selectors and with element references, and the selectors (axe's own getSelector, so the
 # same strings) are built afterwards for the reported nodes only. Nodes inside frames come back with their
 # frame path as target and no element; they keep that target.
+@cache
+def _axe_tags(path: str) -> frozenset[str]:
+    source = _axe_source(path)
+    return frozenset(
+        tag.strip().strip("\"'") for group in re.findall(r"tags:\[([^\]]*)\]", source) for tag in group.split(",")
+    )
+
+
+def axe_tags() -> frozenset[str]:
+    """Every tag the rules of the axe.min.js in use carry ("wcag2aa", "best-practice", "EN-301-549", ...)."""
+    axe_source()  # raises AxeNotFound with what to do
+    return _axe_tags(str(axe_path()))
+
+
 RUN_AXE_JS = """async (opts) => {
   const options = {resultTypes: opts.resultTypes, selectors: false, elementRef: true};
   if (opts.tags && opts.tags.length) options.runOnly = {type: 'tag', values: opts.tags};

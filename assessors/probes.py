@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
 import time
 import urllib.request
 from collections import Counter
@@ -143,13 +142,19 @@ def key_pages(site: Site, limit: int) -> list[str]:
         parts = [p for p in urlsplit(url).path.split("/") if p]
         return parts[0] if parts else ""
 
+    def kept_url(url: str) -> str:
+        """A page seen under two URLs is checked once, under the URL the site keeps it ("/", not "/index.html")."""
+        page = site.page(url)
+        return page.url_key if page is not None else url
+
     seen_sections = {section(home_url)}
     for url in [*nav, *crawled]:  # one per section first, preferring pages the navigation links to
+        url = kept_url(url)
         sec = section(url)
         if sec not in seen_sections and usable(url) and url not in urls:
             seen_sections.add(sec)
             urls.append(url)
-    for url in nav:
+    for url in map(kept_url, nav):
         if url not in urls:
             urls.append(url)
     return urls[:limit]
@@ -351,13 +356,26 @@ async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int
             loaded: dict[str, Any] = {}
             await _guard("home", loaded, say, _load_home(page, home, files))
             state = loaded.get("home") or {}
+            if cert_error := re.search(r"net::ERR_CERT_[A-Z_]+", str(state.get("error", ""))):
+                # Chromium refused the certificate: record that, and let the other probes see the page anyway.
+                say(f"probe home: certificate refused ({cert_error.group(0)}), loading it again without the check")
+                await desktop.close()
+                await phone.close()
+                desktop = await browser.new_context(viewport=DESKTOP, ignore_https_errors=True)
+                phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                                  device_scale_factor=2, ignore_https_errors=True)  # fmt: skip
+                for context in (desktop, phone):
+                    await _guard_private(context, allowed)
+                page = await desktop.new_page()
+                await _guard("home", loaded, say, _load_home(page, home, files, cert_error.group(0)))
+                state = loaded.get("home") or {}
             if "error" in state:
                 for name in ("https", "timing", "browsers"):
                     out[name] = {"error": f"home page did not load: {state['error']}"}
             else:
                 out["https"] = state["https"]
                 out["timing"] = state["timing"]
-                out["browsers"] = await _browsers_probe(state["chromium"])
+                out["browsers"] = await _browsers_probe(state, page, home, files, allowed)
             vnu_task = asyncio.create_task(asyncio.to_thread(_vnu_probe, state, home, allowed))
             await _guard("mobile", out, say, _mobile_probe(page, await phone.new_page(), home, files, state))
             await _guard("sitemap-xml", out, say, _sitemap_xml_probe(desktop, home))
@@ -388,7 +406,9 @@ async def _guard_private(context: Any, allowed: Any) -> None:
     await context.route("**/*", route)
 
 
-async def _load_home(page: Any, url: str, files: PortalFiles) -> dict[str, Any]:
+async def _load_home(page: Any, url: str, files: PortalFiles, certificate_error: str = "") -> dict[str, Any]:
+    """Load the home page once and measure it. certificate_error: Chromium's error when it refused the
+    certificate on a first load (this load then runs in a context that ignores certificate errors)."""
     requests: list[Any] = []
     console: list[str] = []
     listeners = {
@@ -432,6 +452,11 @@ async def _load_home(page: Any, url: str, files: PortalFiles) -> dict[str, Any]:
             security = await response.security_details()
         except Exception:
             security = None
+    cert = {k: security.get(k) for k in CERT_FIELDS} if security else {}
+    if certificate_error:
+        certificate: dict[str, Any] | None = {"valid": False, "error": certificate_error, **cert}
+    else:  # a page loaded over https without ignore_https_errors had a certificate Chromium accepted
+        certificate = {"valid": True, **cert} if security else None
     timing = json.loads(await page.evaluate(NAV_TIMING_JS))
     keep = ("domContentLoadedEventEnd", "loadEventEnd", "responseEnd", "responseStart", "duration", "transferSize")
     return {
@@ -446,11 +471,7 @@ async def _load_home(page: Any, url: str, files: PortalFiles) -> dict[str, Any]:
             "hsts": headers.get("strict-transport-security", ""),
             "mixed_content": insecure[:50],
             "mixed_content_count": len(insecure),
-            # a page loaded over https without ignore_https_errors had a certificate Chromium accepted
-            "certificate": (
-                {"valid": True, **{k: security.get(k) for k in CERT_FIELDS}}
-                if security else None
-            ),
+            "certificate": certificate,
         },
         "timing": {
             "load_seconds": load_seconds,
@@ -499,17 +520,34 @@ async def _mobile_probe(desktop_page: Any, page: Any, url: str, files: PortalFil
     }
 
 
-async def _browsers_probe(chromium_state: dict[str, Any]) -> dict[str, Any]:
-    engines = {"chromium": {"console_errors": chromium_state["console_errors"],
-                            "layout_width": chromium_state["layout_width"]}}
-    checked = ["chromium"]
-    for name in ("firefox", "firefox-esr"):
-        binary = shutil.which(name)
-        if binary:
-            checked.append("firefox")
-            engines["firefox"] = {"error": f"{binary} is installed but Playwright drives only its own Firefox build"}
-            break
-    return {"engines": engines, "available": [e for e in engines if "error" not in engines[e]], "checked": checked}
+async def _browsers_probe(
+    state: dict[str, Any], page: Any, home: str, files: PortalFiles, allowed: Any
+) -> dict[str, Any]:
+    """The home page in Chromium (from its load above) and in Firefox and WebKit (assessors.engines)."""
+    from pathlib import Path
+
+    from assessors.engines import LAYOUT_JS as ENGINE_LAYOUT_JS
+    from assessors.engines import render_in_engines
+
+    chromium_state = state["chromium"]
+    chromium_entry: dict[str, Any] = {"console_errors": chromium_state["console_errors"],
+                                      "layout_width": chromium_state["layout_width"],
+                                      "screenshot": chromium_state.get("screenshot", "")}  # fmt: skip
+    try:  # the page is still on the home page: measure it the way the other engines do
+        chromium_entry["version"] = f"Chromium {page.context.browser.version}"
+        chromium_entry["layout"] = json.loads(await page.evaluate(f"() => {{{ENGINE_LAYOUT_JS}}}"))
+    except Exception as exc:
+        chromium_entry["layout_error"] = f"{type(exc).__name__}: {exc}"[:300]
+    url = chromium_state.get("final_url") or home
+    # when Chromium refused the certificate (and loaded the page anyway), the others compare rendering too
+    refused = ((state.get("https") or {}).get("certificate") or {}).get("valid") is False
+    others = await render_in_engines(url, DESKTOP, files.screenshots, allowed, accept_insecure_certs=refused)
+    for entry in others.values():
+        if entry.get("screenshot"):
+            entry["screenshot"] = _rel(Path(entry["screenshot"]), files)
+    engines = {"chromium": chromium_entry, **others}
+    return {"engines": engines, "available": [e for e in engines if "error" not in engines[e]],
+            "checked": list(engines), "url": url, "viewport": DESKTOP}  # fmt: skip
 
 
 async def _sitemap_xml_probe(context: Any, home: str) -> dict[str, Any]:
@@ -600,6 +638,8 @@ async def _search_probe(page: Any, home: str, site: Site, files: PortalFiles, st
 
 
 async def _advanced_search_probe(page: Any, search: dict[str, Any]) -> dict[str, Any]:
+    if "error" in search and not search.get("found"):
+        return {"error": f"the search probe failed: {search['error']}"}  # e.g. the home page did not load
     if not search.get("found"):
         return {"error": "no search box on the home page"}
     word = search.get("query", "")

@@ -440,10 +440,6 @@ def host(url: str) -> str:
 
 # --------------------------------------------------------------------------- rendered controls (widgets)
 
-CONTROL_TAGS = ("button", "summary")  # elements whose text names what clicking them opens
-CONTROL_ATTRS = ("aria-label", "title")
-MAX_CONTROLS = 400
-
 
 @dataclass
 class Control:
@@ -454,65 +450,13 @@ class Control:
 
 
 def page_controls(site: Site, pages: int = 3) -> list[tuple[PageDoc, list[Control]]]:
-    """Buttons and aria-labelled elements of the first pages' captured HTML (widgets the parsed page drops).
+    """Buttons and aria-labelled elements of the first pages (widgets the parsed text drops).
 
-    Read from the run's captures (the rendered DOM for JavaScript pages); empty when the site has none.
+    The parse step records them (PageDoc.controls, from the rendered DOM for JavaScript pages).
     """
-    if site.portal_dir is None:
-        return []
-    wanted = {url_key(p.url_key): p for p in site.pages[:pages]} | {url_key(p.url): p for p in site.pages[:pages]}
-    out: dict[str, tuple[PageDoc, list[Control]]] = {}
-    try:
-        from crawler.captures import iter_captures
-        from losi.layout import PortalFiles
-
-        for capture in iter_captures(PortalFiles(site.portal_dir)):
-            page = wanted.get(url_key(capture.final_url)) or wanted.get(url_key(capture.url))
-            if page is None or capture.rendered != page.rendered or page.url_key in out:
-                continue
-            out[page.url_key] = (page, controls_in(capture.body))
-            if len(out) >= len({id(p) for p in wanted.values()}):
-                break
-    except (OSError, ValueError) as exc:  # an unreadable capture file: the rule falls back on other signals
-        import logging
-
-        logging.getLogger(__name__).warning("captures of %s unreadable: %s", site.portal_dir, exc)
-    return list(out.values())
-
-
-def controls_in(html: bytes | str) -> list[Control]:
-    """Buttons (their text) and elements with an aria-label or title, with a selector for each."""
-    import lxml.html
-
-    if not html:
-        return []
-    try:
-        root = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return []
-    out: list[Control] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        labels = [el.get(a, "") for a in CONTROL_ATTRS]
-        if el.tag in CONTROL_TAGS or el.get("role") == "button":
-            labels.append(el.text_content())
-        label = " ".join(" ".join(x.split()) for x in labels if x and x.strip())
-        if label:
-            out.append(Control(_selector_of(el), label[:SNIPPET_CHARS]))
-        if len(out) >= MAX_CONTROLS:
-            break
+    out: list[tuple[PageDoc, list[Control]]] = []
+    for page in site.pages[:pages]:
+        controls = [Control(c.get("selector", ""), c.get("label", "")) for c in page.controls if c.get("label")]
+        if controls:
+            out.append((page, controls))
     return out
-
-
-def _selector_of(el) -> str:
-    steps: list[str] = []
-    while el is not None and isinstance(el.tag, str) and len(steps) < 6:
-        if el.get("id") and re.fullmatch(r"[A-Za-z][\w-]*", el.get("id")):
-            steps.append(f"#{el.get('id')}")
-            break
-        parent = el.getparent()
-        same = [c for c in parent if c.tag == el.tag] if parent is not None else [el]
-        steps.append(f"{el.tag}:nth-of-type({same.index(el) + 1})" if len(same) > 1 else el.tag)
-        el = parent
-    return " > ".join(reversed(steps))

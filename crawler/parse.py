@@ -40,6 +40,10 @@ BLOCK_TAGS = frozenset({
     "fieldset", "label", "option", "figcaption", "address", "hr",
 })  # fmt: skip
 SKIP_INPUT_TYPES = frozenset({"hidden", "submit", "button", "image", "reset"})
+CONTROL_TAGS = frozenset({"button", "summary"})  # elements whose text names what clicking them opens
+CONTROL_ATTRS = ("aria-label", "title")
+MAX_CONTROLS = 400
+MAX_CONTROL_LABEL = 160
 
 REGION_BY_TAG = {
     "header": Region.HEADER, "nav": Region.NAV, "main": Region.MAIN, "aside": Region.ASIDE,
@@ -96,15 +100,8 @@ def _try_utf8(body: bytes) -> str | None:
         return None
 
 
-def decode_body(body: bytes, headers: dict[str, str] | None = None, content_type: str = "") -> str:
-    """Bytes -> text. BOM, then HTTP charset, then <meta charset>, then UTF-8, then windows-1251."""
-    for bom, enc in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if body.startswith(bom):
-            return body[len(bom) :].decode(enc, errors="replace")
+def declared_charset(body: bytes, headers: dict[str, str] | None = None, content_type: str = "") -> str | None:
+    """The charset the response declares (HTTP Content-Type first, then <meta charset>), as a Python codec."""
     header_ct = content_type
     for key, value in (headers or {}).items():
         if key.lower() == "content-type":
@@ -114,6 +111,19 @@ def decode_body(body: bytes, headers: dict[str, str] | None = None, content_type
         declared = _codec(m.group(1))
     if declared is None and (m := _META_CHARSET.search(body[:8192])):
         declared = _codec(m.group(1).decode("ascii", "ignore"))
+    return declared
+
+
+def decode_body(body: bytes, headers: dict[str, str] | None = None, content_type: str = "") -> str:
+    """Bytes -> text. BOM, then HTTP charset, then <meta charset>, then UTF-8, then windows-1251."""
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return body[len(bom) :].decode(enc, errors="replace")
+    declared = declared_charset(body, headers, content_type)
     utf8 = _try_utf8(body)
     if utf8 is not None and not body.isascii():  # valid UTF-8 beyond ASCII is UTF-8, whatever is declared
         return utf8
@@ -407,6 +417,26 @@ def _parse_form(
     )
 
 
+# --------------------------------------------------------------------------- controls
+
+
+def _controls(root: Any, paths: _Paths) -> list[dict[str, str]]:
+    """Buttons (their text) and elements with an aria-label or title: widgets such as a chat launcher."""
+    out: list[dict[str, str]] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        labels = [el.get(a) or "" for a in CONTROL_ATTRS]
+        if el.tag in CONTROL_TAGS or (el.get("role") or "").strip().lower() == "button":
+            labels.append(el.text_content())
+        label = " ".join(collapse(x) for x in labels if x and x.strip())
+        if label:
+            out.append({"selector": paths.selector(el), "label": label[:MAX_CONTROL_LABEL]})
+            if len(out) >= MAX_CONTROLS:
+                break
+    return out
+
+
 # --------------------------------------------------------------------------- main text
 
 
@@ -514,6 +544,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope) -> None:
     for el in root.xpath("//script | //style | //noscript | //template"):
         if el.getparent() is not None:
             el.drop_tree()
+    page.controls = _controls(root, paths)  # what a visitor can click (scripts and templates dropped)
 
     for h in root.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")[:MAX_HEADINGS]:
         text = _text_of(h)

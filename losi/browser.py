@@ -1,12 +1,15 @@
 """Finding and launching the browser: Debian's Chromium through Playwright's executable_path.
 
 Playwright's own browser download is not available on our machines (see shared/reference/stack-notes.md),
-so we always point Playwright at a Chromium binary we can find. `LOSI_CHROMIUM` overrides the search.
+so we always point Playwright at a Chromium binary we can find. `LOSI_CHROMIUM` overrides the search, and
+`LOSI_CHROMIUM_ARGS` adds flags, e.g. `--ignore-certificate-errors-spki-list=<base64 sha256 of the key>` to
+accept an intranet portal's certificate from an internal authority.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -68,4 +71,5 @@ def chromium_available() -> bool:
 
 def launch_options(headless: bool = True) -> dict:
     """Keyword arguments for playwright's `chromium.launch(...)`."""
-    return {"executable_path": find_chromium(), "headless": headless, "args": list(CHROMIUM_ARGS)}
+    extra = shlex.split(os.environ.get("LOSI_CHROMIUM_ARGS", ""))
+    return {"executable_path": find_chromium(), "headless": headless, "args": [*CHROMIUM_ARGS, *extra]}

@@ -161,6 +161,9 @@ class PageDoc:
     screenshot: str = ""  # path relative to the run's portal folder
     warc_file: str = ""
     warc_offset: int = -1
+    # Clickable widgets the parsed text drops (chat launchers, menu toggles): buttons, summaries, role=button
+    # and elements with an aria-label or title, each {"selector": CSS selector, "label": what it says}.
+    controls: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def url_key(self) -> str:

@@ -172,9 +172,20 @@ class Store:
             self.engine: Engine = create_engine(url, future=True)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            metadata.create_all(self.engine)
+            self._create_tables()
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"cannot open the store at {_safe_url(url)}: {exc}") from exc
+
+    def _create_tables(self, attempts: int = 3) -> None:
+        """create_all checks, then creates: two processes opening a new store at once can both see a table
+        missing and one then fails with "already exists". The table is there by then, so check again."""
+        for attempt in range(attempts):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except SQLAlchemyError as exc:
+                if "already exists" not in str(exc) or attempt == attempts - 1:
+                    raise
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:

@@ -19,6 +19,10 @@ for b in /usr/lib/chromium/chromium-headless-shell /usr/bin/chromium-headless-sh
 done
 [ -n "${LOSI_CHROMIUM:-}" ] && have_browser=1
 [ "$have_browser" = 1 ] || need_apt+=(chromium chromium-headless-shell)
+# the other engines of LOSI #201: Firefox (WebDriver BiDi) and WebKitGTK (WebKitWebDriver, needs a display)
+command -v firefox-esr >/dev/null || command -v firefox >/dev/null || need_apt+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null || need_apt+=(xvfb)
 command -v java >/dev/null || need_apt+=(default-jre-headless)
 { command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || need_apt+=(postgresql)
 command -v npm >/dev/null || need_apt+=(npm)

@@ -418,9 +418,10 @@ def test_two_concurrent_runs_share_one_sqlite_store(serve, tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the home page is always rendered; Chromium decodes a lying charset "
-                   "to U+FFFD and the static bytes (which crawler.parse.decode_body reads right) are not kept")
+@requires_browser
 def test_misdeclared_charset_home_page_keeps_its_text(serve, tmp_path: Path) -> None:
+    """The home page is always rendered; Chromium decodes a lying charset to U+FFFD, so the spider keeps the
+    server's bytes (which crawler.parse.decode_body reads right) for that page."""
     site = broken_site(tmp_path, serve)
     run = losi_assess(site.base + "/cp1251", tmp_path, "--max-pages", "2", "--max-seconds", "60")
     assert_finished(run)
@@ -429,7 +430,13 @@ def test_misdeclared_charset_home_page_keeps_its_text(serve, tmp_path: Path) -> 
         run_id = store.latest_run_id()
         assert run_id
         (portal,) = store.portals(run_id)
-        titles = [p["title"] for p in store.pages(run_id, portal["portal_id"])]
+        pages = store.pages(run_id, portal["portal_id"])
     finally:
         store.close()
+    titles = [p["title"] for p in pages]
     assert "Городская администрация" in titles, titles
+    home = next(p for p in pages if p["title"] == "Городская администрация")
+    assert home["screenshot"], home  # the browser's screenshot of the home page is still kept
+    warnings = run.crawl_summary().get("stats", {}).get("warnings", [])
+    assert any("kept the server's bytes" in w for w in warnings), run.crawl_summary()
+    assert any(len(p["title"]) > 3 and p["title"] != "Городская администрация" for p in pages), titles  # /deep

@@ -114,3 +114,33 @@ def test_meta_charset_bom_and_lying_header() -> None:
     assert parse(b"\xef\xbb\xbf" + "<p>Тошкент</p>".encode()).text == "Тошкент"
     lying = parse("<p>Самарканд</p>".encode(), headers={"Content-Type": "text/html; charset=iso-8859-1"})
     assert lying.text == "Самарканд"  # valid UTF-8 beats a declared single-byte charset
+
+
+def test_controls_buttons_aria_labels_and_titles() -> None:
+    html = """<html><body><header><button class="burger" aria-label="Меню"></button></header>
+<div id="ai-chat"><button type="button">ЖИ-көмекші</button><span role="button">Открыть чат</span></div>
+<details><summary>Подробнее</summary><p>текст</p></details><a href="/x" title="Карта сайта">map</a>
+<div><p>просто текст</p></div><template><button>скрытый шаблон</button></template>
+<noscript><button>без скриптов</button></noscript><script>var b = "<button>нет</button>";</script></body></html>"""
+    page = parse(html)
+    labels = [c["label"] for c in page.controls]
+    assert labels == ["Меню", "ЖИ-көмекші", "Открыть чат", "Подробнее", "Карта сайта"]
+    doc = lxml.html.fromstring(html)
+    for control in page.controls:  # every selector finds exactly the element that carries the label
+        (found,) = doc.cssselect(control["selector"])
+        said = [found.text_content(), found.get("aria-label") or "", found.get("title") or ""]
+        assert any(part and part in control["label"] for part in said), control
+    assert page.controls[1]["selector"].startswith("#ai-chat")
+    full = {c["label"] for c in parse(PAGE).controls}
+    assert {"Тема", "Отправить", "Facebook", "Политика"} <= full, full
+    assert parse(b"").controls == []
+
+
+def test_declared_charset_header_before_meta() -> None:
+    from crawler.parse import declared_charset
+
+    body = b'<meta charset="windows-1251"><p>x</p>'
+    assert declared_charset(body) == "cp1251"
+    assert declared_charset(body, {"Content-Type": "text/html; charset=UTF-8"}) == "utf-8"
+    assert declared_charset(b"<p>x</p>", content_type="text/html; charset=x-no-such") is None
+    assert declared_charset(b"<p>x</p>") is None

@@ -128,3 +128,17 @@ def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
     store = Store(postgres_url, tmp_path)
     exercise(store)
     store.close()
+
+
+def test_processes_opening_one_new_store_at_once(tmp_path: Path) -> None:
+    """Two `losi run`s started together both create the tables of a new store; neither may fail."""
+    import sys
+
+    code = "import sys; from pathlib import Path; from losi.store import Store; Store(data_dir=Path(sys.argv[1]))"
+    for round_ in range(3):
+        data = tmp_path / f"data{round_}"
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(data)], stderr=subprocess.PIPE, text=True)
+                 for _ in range(6)]
+        errors = [p.communicate()[1] for p in procs if p.wait() != 0]
+        assert not errors, errors[0][-500:]
+    assert Store(data_dir=tmp_path / "data0").list_runs() == []

@@ -95,7 +95,10 @@ def test_advanced_search_options(searches: dict[str, Site]) -> None:
 
 @requires_browser
 def test_browser_compat_needs_review_with_one_engine(responsive: Site) -> None:
-    finding = browser_compat(responsive, indicator("201", "browser-compat"))
+    browsers = responsive.probes["browsers"]  # the real Chromium entry alone (Firefox/WebKit: tests/test_engines.py)
+    alone = {**responsive.probes, "browsers": {**browsers, "engines": {"chromium": browsers["engines"]["chromium"]}}}
+    site = Site(portal=responsive.portal, pages=responsive.pages, probes=alone, portal_dir=responsive.portal_dir)
+    finding = browser_compat(site, indicator("201", "browser-compat"))
     assert finding.verdict == Verdict.NEEDS_REVIEW
     assert "chromium" in finding.explanation and finding.details["engines"]["chromium"]["layout_width"] == 1366
 

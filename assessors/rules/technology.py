@@ -416,8 +416,12 @@ def accessibility_wcag(site: Site, indicator: Indicator) -> Finding:
 @rule(
     "browser-compat",
     "The home page works in the three most popular browsers",
-    "Reads the 'browsers' probe: the home page rendered in every engine installed here, with console errors "
-    "and layout width per engine. With fewer than three engines it is needs_review, saying what was checked.",
+    "Reads the 'browsers' probe: the home page rendered in Chromium, Firefox (Gecko) and WebKit. With at least "
+    "params.engines (3) engines checked it compares each with Chromium: not_met when the page fails to load in an "
+    "engine, shows console errors Chromium does not, overflows horizontally only there, or its scroll width, "
+    "scroll height or visible text length differs from Chromium's by more than params.max_size_diff_share / "
+    "params.max_text_diff_share (and more than params.min_px_diff / params.min_text_diff absolutely). With fewer "
+    "engines it is needs_review, saying what was checked.",
     needs_browser=True,
 )
 def browser_compat(site: Site, indicator: Indicator) -> Finding:
@@ -425,29 +429,139 @@ def browser_compat(site: Site, indicator: Indicator) -> Finding:
     b, why = _probe(site, "browsers")
     if b is None:
         return not_assessed(indicator, rid, why)
-    engines = b.get("engines", {})
-    ok = [e for e in b.get("available", []) if "error" not in engines.get(e, {})]
-    problems = []
-    for name in ok:
-        info = engines[name]
-        if info.get("console_errors"):
-            problems.append(f"{name}: {len(info['console_errors'])} console errors")
-    url = site.home_url
-    evidence = [Evidence(url=url, selector="html",
-                         snippet=f"{n}: layout width {engines[n].get('layout_width')}px, "
-                                 f"{len(engines[n].get('console_errors', []))} console errors",
-                         note=f"rendered in {n}") for n in ok]  # fmt: skip
-    details = {"engines": engines, "checked": b.get("checked", [])}
+    engines: dict[str, dict[str, Any]] = b.get("engines", {})
+    url = b.get("url") or site.home_url
+    ok = [e for e in engines if "error" not in engines[e]]
+    failed = [e for e in engines if "error" in engines[e] and not engines[e].get("missing")]
+    checked = ok + failed
+    evidence = [_compat_evidence(url, n, engines[n]) for n in ok]
+    details = {"engines": engines, "checked": checked, "not_installed": [e for e in engines if e not in checked]}
     needed = int(param(indicator, "engines", 3))
-    if len(ok) < needed:
+    base = engines.get("chromium", {})
+    if len(checked) < needed or "chromium" not in ok:
+        missing = "; ".join(f"{e}: {engines[e]['error']}" for e in engines if e not in ok)
         return review(
             indicator, rid,
-            f"Only {', '.join(ok) or 'no engine'} available here ({len(ok)} of {needed} browsers); "
-            + ("; ".join(problems) if problems else "no console errors") + "; check the other browsers by hand",
+            f"Only {', '.join(ok) or 'no engine'} rendered the page here ({len(ok)} of {needed} browsers)"
+            + (f" ({missing})" if missing else "") + "; check the other browsers by hand",
             [url], evidence, confidence=0.4, details=details,
         )  # fmt: skip
+    limits = {
+        "size": float(param(indicator, "max_size_diff_share", 0.2)),
+        "text": float(param(indicator, "max_text_diff_share", 0.2)),
+        "min_px": float(param(indicator, "min_px_diff", 50)),
+        "min_text": float(param(indicator, "min_text_diff", 40)),
+    }
+    problems = [f"{e}: the page did not load ({engines[e]['error']})" for e in failed]
+    for name in ok:
+        if name != "chromium":
+            problems += [f"{name}: {p}" for p in _compat_differences(base, engines[name], limits)]
+    looked_for = [
+        f"page load in {', '.join(checked)}",
+        "console errors and uncaught exceptions not seen in Chromium",
+        "horizontal overflow at the desktop width not seen in Chromium",
+        f"scroll width/height differing from Chromium's by more than {limits['size']:.0%} "
+        f"(and {limits['min_px']:.0f}px)",
+        f"visible text length differing by more than {limits['text']:.0%} (and {limits['min_text']:.0f} chars)",
+    ]
     if problems:
-        return not_met(indicator, rid, "; ".join(problems), ["console errors per engine"], confidence=0.6,
+        return not_met(indicator, rid, "Compared with Chromium: " + "; ".join(problems), looked_for, confidence=0.7,
                        details=details, evidence=evidence, method=Method.BROWSER)  # fmt: skip
-    return met(indicator, rid, f"Rendered without console errors in {', '.join(ok)}", evidence, 0.7,
-               details=details, method=Method.BROWSER)  # fmt: skip
+    shared = len(base.get("console_errors") or [])
+    return met(
+        indicator, rid,
+        f"The home page rendered alike in {', '.join(ok)}: no console errors beyond Chromium's ({shared}), "
+        "no engine-only overflow, sizes and text within the thresholds",
+        evidence, 0.75, details=details, method=Method.BROWSER,
+    )  # fmt: skip
+
+
+def _compat_evidence(url: str, name: str, info: dict[str, Any]) -> Evidence:
+    lay = info.get("layout") or {}
+    size = f"{lay.get('scroll_width', info.get('layout_width'))}x{lay.get('scroll_height', '?')}px"
+    return Evidence(
+        url=url, selector="html", screenshot=str(info.get("screenshot", "")),
+        snippet=f"{name}: page {size}, {lay.get('text_chars', '?')} visible text chars, {lay.get('links', '?')} "
+                f"links, {lay.get('images', '?')} images, {len(info.get('console_errors') or [])} console errors",
+        note=f"home page rendered in {info.get('version') or name}; screenshot {info.get('screenshot', '')}",
+    )  # fmt: skip
+
+
+def _compat_error_key(message: str) -> str:
+    """An error message without the engine's wording around it ("Uncaught TypeError: x" -> "x")."""
+    text = message.strip().lower()
+    for prefix in ("uncaught ", "(in promise) ", "unhandled rejection: "):
+        text = text.removeprefix(prefix)
+    head, sep, rest = text.partition(": ")
+    return rest if sep and head.endswith("error") and " " not in head else text
+
+
+def _compat_differences(base: dict[str, Any], other: dict[str, Any], limits: dict[str, float]) -> list[str]:
+    """What differs in other from Chromium (base), described for a person."""
+    out = []
+    known = [_compat_error_key(e) for e in base.get("console_errors") or []]
+    new = [e for e in other.get("console_errors") or []
+           if not any(k and (k in _compat_error_key(e) or _compat_error_key(e) in k) for k in known)]  # fmt: skip
+    if new:
+        out.append(f"{len(new)} console error(s) not seen in Chromium: {new[0][:120]!r}")
+    a, b = base.get("layout") or {}, other.get("layout") or {}
+    if not a or not b:
+        return out
+    if b.get("horizontal_overflow") and not a.get("horizontal_overflow"):
+        out.append(f"horizontal overflow ({b.get('scroll_width')}px wide at {b.get('inner_width')}px) not in Chromium")
+    for key, what, share, floor in (("scroll_width", "scroll width", limits["size"], limits["min_px"]),
+                                    ("scroll_height", "scroll height", limits["size"], limits["min_px"]),
+                                    ("text_chars", "visible text length", limits["text"], limits["min_text"])):
+        x, y = float(a.get(key) or 0), float(b.get(key) or 0)
+        if abs(x - y) > floor and abs(x - y) > share * max(x, 1.0):
+            out.append(f"{what} {y:.0f} vs {x:.0f} in Chromium")
+    return out
+
+
+# --------------------------------------------------------------------------- HTTPS (OSI #074)
+
+
+@rule(
+    "https",
+    "The portal is served over HTTPS with a certificate the browser accepts",
+    "Reads the 'https' probe (the home page loaded in Chromium). met when the home page ends up on https:// with "
+    "a certificate Chromium accepted and, unless params.allow_mixed_content, no resource loaded over plain http. "
+    "not_met names the failure: plain http, the browser's certificate error (net::ERR_CERT_...), or the mixed "
+    "content. HSTS and the certificate's issuer and expiry are recorded as evidence either way.",
+    needs_browser=True,
+)
+def https_valid(site: Site, indicator: Indicator) -> Finding:
+    rid = "https"
+    h, why = _probe(site, "https")
+    if h is None:
+        return not_assessed(indicator, rid, why)
+    url = site.home_url
+    cert = h.get("certificate") or {}
+    mixed = int(h.get("mixed_content_count") or 0)
+    hsts = h.get("hsts") or ""
+    snippet = (
+        f"scheme {h.get('scheme')}; certificate "
+        + (f"issued by {cert.get('issuer')!r} to {cert.get('subjectName')!r}, valid until {cert.get('validTo')}"
+           if cert else "none")
+        + f"; HSTS: {hsts or 'not sent'}; {mixed} resources over plain http"
+    )  # fmt: skip
+    evidence = [Evidence(url=url, selector="html", snippet=snippet, note="home page loaded in Chromium")]
+    details = {k: h.get(k) for k in ("scheme", "status", "hsts", "certificate", "mixed_content_count")}
+    details["mixed_content"] = (h.get("mixed_content") or [])[:MAX_EVIDENCE]
+    looked_for = ["home page on https://", "a certificate the browser accepts", "no resources over plain http"]
+    if h.get("scheme") != "https":
+        return not_met(indicator, rid, f"The home page is served over {h.get('scheme') or 'an unknown scheme'}, "
+                       "not HTTPS", looked_for, confidence=0.9, details=details, evidence=evidence,
+                       method=Method.BROWSER)  # fmt: skip
+    if not cert:
+        why = "The home page is on https:// but the browser reported no certificate details; check it by hand"
+        return review(indicator, rid, why, [url], evidence, looked_for, details=details)
+    if cert.get("valid") is False:
+        why = f"The browser refused the certificate: {cert.get('error')}"
+        return not_met(indicator, rid, why, looked_for, 0.9, details=details, evidence=evidence, method=Method.BROWSER)
+    if mixed and not param(indicator, "allow_mixed_content", False):
+        first = ", ".join(details["mixed_content"][:3])
+        why = f"{mixed} resources of the HTTPS home page load over plain http: {first}"
+        return not_met(indicator, rid, why, looked_for, 0.8, details=details, evidence=evidence, method=Method.BROWSER)
+    why = "The home page is served over HTTPS with a certificate the browser accepts" + ("" if hsts else " (no HSTS)")
+    return met(indicator, rid, why, evidence, 0.9, details=details, method=Method.BROWSER)

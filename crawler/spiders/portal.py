@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import CaptureItem
 from crawler.links import PageSignals, canonical, extract, is_file
+from crawler.parse import declared_charset, decode_body, is_html
 from crawler.scope import Scope, host_of, is_ip, netloc_of
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
@@ -42,6 +43,8 @@ NETWORK_IDLE_MS = 3000
 FRONTIER_PER_PAGE = 10
 FRONTIER_MIN = 1000
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
+REPLACEMENT_CHAR = "\ufffd"  # what a browser puts where bytes do not decode under the declared charset
+STATIC_TWIN_TIMEOUT_MS = 15000
 
 
 def utc_now() -> str:
@@ -258,13 +261,14 @@ class PortalSpider(scrapy.Spider):
         body = response.body
         final_url = response.url
         headers: list[tuple[str, str]] | None = None
+        static: tuple[bytes, list[tuple[str, str]]] | None = None
         if self._cap_reached():
             if page is not None:
                 await page.close()
             raise CloseSpider("max_pages")
         if page is not None:
             try:
-                body, final_url, headers, screenshot = await self._read_rendered(response, page)
+                body, final_url, headers, screenshot, static = await self._read_rendered(response, page)
             finally:
                 await page.close()
         if meta.get("losi_home"):
@@ -272,12 +276,18 @@ class PortalSpider(scrapy.Spider):
             self.home_status = response.status
             for request in self.after_home():
                 yield request
-        item = self.capture(response, body, final_url, rendered, headers, screenshot)
+        if static is not None:
+            # The browser lost characters to a lying charset; the server's bytes decode cleanly: keep those
+            # (the parse step reads their real charset). Links are still followed from the rendered DOM.
+            item = self.capture(response, static[0], final_url, False, static[1], screenshot)
+        else:
+            item = self.capture(response, body, final_url, rendered, headers, screenshot)
         if not item.is_page:
             yield item
             return
 
-        encoding = _charset(item.content_type) if rendered else getattr(response, "encoding", "utf-8")
+        dom_content_type = dict((k.lower(), v) for k, v in headers or []).get("content-type", item.content_type)
+        encoding = _charset(dom_content_type) if rendered else getattr(response, "encoding", "utf-8")
         signals = extract(body, final_url, encoding)
         wants_render = (
             not rendered
@@ -300,8 +310,11 @@ class PortalSpider(scrapy.Spider):
         for request in self.follow(signals, item, rendered):
             yield request
 
-    async def _read_rendered(self, response: Response, page: Any) -> tuple[bytes, str, list[tuple[str, str]], str]:
-        """The rendered DOM (after the network settles), its URL, headers, and the home page's screenshot."""
+    async def _read_rendered(
+        self, response: Response, page: Any
+    ) -> tuple[bytes, str, list[tuple[str, str]], str, tuple[bytes, list[tuple[str, str]]] | None]:
+        """The rendered DOM (after the network settles), its URL, headers, the home page's screenshot, and the
+        server's own bytes and headers when the DOM lost characters that those bytes hold."""
         with contextlib.suppress(Exception):  # a page that keeps polling never goes idle; its DOM is still good
             await page.wait_for_load_state("networkidle", timeout=NETWORK_IDLE_MS)
         try:
@@ -330,7 +343,42 @@ class PortalSpider(scrapy.Spider):
         screenshot = ""
         if response.meta.get("losi_home"):
             screenshot = await self._screenshot(page)
-        return body, page.url, headers, screenshot
+        static = await self._static_twin(page, response) if REPLACEMENT_CHAR in html else None
+        return body, page.url, headers, screenshot, static
+
+    async def _static_twin(self, page: Any, response: Response) -> tuple[bytes, list[tuple[str, str]]] | None:
+        """The page's bytes as the server sent them, when they decode without replacement characters.
+
+        Chromium decodes a page by its declared charset, so a cp1251 page served as utf-8 reaches the DOM as
+        U+FFFD; crawler.parse.decode_body sniffs such bytes right. Fetched once more (same URL, no
+        redirects, same scope rules), only for a page whose DOM holds replacement characters.
+        """
+        url = page.url
+        if self.scope_refusal(url, outside=bool(response.meta.get("losi_outside"))):
+            return None
+        try:
+            answer = await page.request.get(url, max_redirects=0, timeout=STATIC_TWIN_TIMEOUT_MS)
+            raw = await answer.body()
+            pairs = [(h["name"], h["value"]) for h in answer.headers_array]
+            status = answer.status
+        except Exception as exc:  # the rendered capture stays; say why
+            self.warnings.append(f"static copy of {url} not fetched: {exc}")
+            return None
+        content_type = next((v for k, v in pairs if k.lower() == "content-type"), "")
+        limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or len(raw)
+        if not 200 <= status < 300 or len(raw) > limit or not is_html(raw, content_type):
+            return None
+        headers = dict(pairs)
+        try:
+            raw.decode(declared_charset(raw, headers, content_type) or "utf-8")
+            return None  # valid under the charset the browser used: the U+FFFD are the page's own (or its JS's)
+        except (UnicodeDecodeError, LookupError):
+            pass  # the declaration lies: the browser's decoding lost characters
+        if REPLACEMENT_CHAR in decode_body(raw, headers, content_type):
+            return None  # no charset reads the server's bytes cleanly either: the rendered DOM is as good
+        self.crawler.stats.inc_value("losi/static_kept_for_charset")
+        self.warnings.append(f"{url}: the browser could not decode the declared charset; kept the server's bytes")
+        return raw, pairs
 
     async def _screenshot(self, page: Any) -> str:
         self.files.screenshots.mkdir(parents=True, exist_ok=True)

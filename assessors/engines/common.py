@@ -1,0 +1,160 @@
+"""What every browser engine shares: the result shape, the layout script, process handling, the private guard."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from crawler.settings import blocked_address
+
+NAV_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 30.0
+SETTLE_S = 0.5  # time after load for late errors (timers, load handlers) to show up
+MAX_ERRORS = 50
+MAX_ERROR_CHARS = 300
+
+# Returns a JSON string: the same measurements in every engine, so they can be compared.
+LAYOUT_JS = """
+  const de = document.documentElement, body = document.body;
+  const sw = Math.max(de.scrollWidth, body ? body.scrollWidth : 0);
+  const sh = Math.max(de.scrollHeight, body ? body.scrollHeight : 0);
+  const text = ((body && body.innerText) || '').replace(/\\s+/g, ' ').trim();
+  const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const links = Array.from(document.links).filter(shown).length;
+  const images = Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0 && shown(i)).length;
+  return JSON.stringify({
+    scroll_width: sw, scroll_height: sh, inner_width: window.innerWidth, inner_height: window.innerHeight,
+    text_chars: text.length, links: links, images: images,
+    horizontal_overflow: sw > window.innerWidth + 1, title: document.title.slice(0, 200),
+    final_url: location.href,
+  });
+"""
+
+
+class EngineError(Exception):
+    """A browser engine could not start or could not render the page; the message says why."""
+
+
+class EngineMissing(EngineError):
+    """The engine is not installed here: it was not checked (not a failure of the page)."""
+
+
+class PrivateGuard:
+    """Crawled pages are untrusted: the engine may reach no private address but the portal's own."""
+
+    def __init__(self, allowed: Any) -> None:
+        self.allowed = allowed
+        self.blocked: list[str] = []
+        self._lock = threading.Lock()
+
+    def refuses(self, url: str) -> bool:
+        if not blocked_address(url, self.allowed):
+            return False
+        with self._lock:
+            if len(self.blocked) < MAX_ERRORS:
+                self.blocked.append(url[:300])
+        return True
+
+
+def clip_errors(errors: list[str]) -> list[str]:
+    return [e[:MAX_ERROR_CHARS] for e in errors[:MAX_ERRORS]]
+
+
+def start_group(cmd: list[str], *, env: dict[str, str] | None = None, stdout: Any = subprocess.DEVNULL,
+                stderr: Any = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """Start cmd in its own process group, so stop_group can end it with every child it spawned."""
+    return subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                            start_new_session=True)  # fmt: skip
+
+
+def stop_group(proc: subprocess.Popen[bytes] | None, grace: float = 3.0) -> None:
+    """SIGTERM the process group, SIGKILL it after grace seconds, and reap the leader (no zombie)."""
+    if proc is None:
+        return
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # children left in the group (content processes, a fork server) exit on SIGKILL; init reaps them
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5.0
+    while group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, proc: subprocess.Popen[bytes] | None = None) -> Any:
+    """Poll check() until it returns something truthy; EngineError on timeout or when proc exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            raise EngineError(f"{what}: the process exited with code {proc.returncode}")
+        time.sleep(0.05)
+    raise EngineError(f"{what}: nothing after {timeout:.0f} s")
+
+
+def group_members(pgid: int) -> list[Path]:
+    """The /proc folders of the live (not zombie) processes in the process group."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            fields = text[text.rindex(")") + 2:].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":  # fields 3 and 5 of stat: state, process group
+                out.append(stat.parent)
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def group_rss_kb(pgid: int) -> int:
+    """Resident memory of every process in the group (Linux /proc), in KiB."""
+    total = 0
+    for folder in group_members(pgid):
+        try:
+            match = re.search(r"^VmRSS:\s+(\d+)", (folder / "status").read_text(), re.M)
+        except OSError:
+            continue
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+class RssSampler:
+    """Samples the peak resident memory of some process groups in a background thread."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.pgids: list[int] = []
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.peak_kb = max(self.peak_kb, sum(group_rss_kb(p) for p in list(self.pgids)))
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak_kb / 1024, 1)
