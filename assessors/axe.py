@@ -51,10 +51,6 @@ def axe_version() -> str:
     return m.group(1) if m else ""
 
 
-# axe builds a CSS selector for every node it checked, passes included, before the reporter drops the passes.
-# So it runs without selectors and with element references, and the selectors (axe's own getSelector, so the
-# same strings) are built afterwards for the reported nodes only. Nodes inside frames come back with their
-# frame path as target and no element; they keep that target.
 @cache
 def _axe_tags(path: str) -> frozenset[str]:
     source = _axe_source(path)
@@ -70,29 +66,10 @@ def axe_tags() -> frozenset[str]:
 
 
 RUN_AXE_JS = """async (opts) => {
-  const options = {resultTypes: opts.resultTypes, selectors: false, elementRef: true};
+  const options = {resultTypes: opts.resultTypes};
   if (opts.tags && opts.tags.length) options.runOnly = {type: 'tag', values: opts.tags};
   if (opts.reporter) options.reporter = opts.reporter;
   const r = await axe.run(document, options);
-  const fix = (n) => {
-    if (n.element) n.target = [axe.utils.getSelector(n.element)];
-    delete n.element;
-  };
-  axe.setup(document);
-  try {
-    for (const type of ['violations', 'incomplete', 'passes', 'inapplicable']) {
-      for (const rule of (r[type] || [])) {
-        for (const node of (rule.nodes || [])) {
-          fix(node);
-          for (const key of ['any', 'all', 'none']) {
-            for (const check of (node[key] || [])) (check.relatedNodes || []).forEach(fix);
-          }
-        }
-      }
-    }
-  } finally {
-    axe.teardown();
-  }
   return JSON.stringify(r);
 }"""
 HAS_AXE_JS = "() => typeof window.axe !== 'undefined'"

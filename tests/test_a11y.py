@@ -99,3 +99,26 @@ def test_cli_refuses_private_and_bad_urls() -> None:
     proc = _cli("not a url")
     assert proc.returncode == 2 and "not an http(s) URL" in proc.stderr
     assert Path(ROOT / "assessors" / "a11y_cli.py").is_file()
+
+
+@requires_browser
+def test_problems_inside_frames_are_found(tmp_path: Path) -> None:
+    """axe checks a frame only when it runs inside that frame too: losi injects it into every frame."""
+    (tmp_path / "frame.html").write_text(
+        '<!doctype html><html lang="en"><title>Map</title><img src="map.png" width="40" height="40"></html>',
+        encoding="utf-8",
+    )
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="en"><title>Page</title><main><h1>Page</h1>'
+        '<iframe src="frame.html" title="City map"></iframe></main></html>',
+        encoding="utf-8",
+    )
+    server = LocalServer(tmp_path)
+    try:
+        proc = _cli("--json", "--allow-private", server.url + "index.html")
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stderr
+    (result,) = json.loads(proc.stdout)
+    targets = [n["target"] for v in result["violations"] if v["id"] == "image-alt" for n in v["nodes"]]
+    assert targets == [["iframe", "img"]], result["violations"]
