@@ -176,9 +176,11 @@ class Store:
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"cannot open the store at {_safe_url(url)}: {exc}") from exc
 
-    def _create_tables(self, attempts: int = 3) -> None:
+    def _create_tables(self) -> None:
         """create_all checks, then creates: two processes opening a new store at once can both see a table
-        missing and one then fails with "already exists". The table is there by then, so check again."""
+        missing and one then fails with "already exists". Each such failure means another process created
+        a table or index, so after at most one failure per table and index all of them are there."""
+        attempts = sum(1 + len(table.indexes) for table in metadata.tables.values()) + 1
         for attempt in range(attempts):
             try:
                 metadata.create_all(self.engine)
