@@ -15,11 +15,14 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from assessors.axe import axe_version, run_axe, run_extra_checks, summarize_violations
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
+from assessors.engines import LAYOUT_JS as ENGINE_LAYOUT_JS
+from assessors.engines import render_in_engines
 from assessors.site import Site
 from assessors.vnu import Document, VnuUnavailable, validate
 from crawler.links import is_file
@@ -346,12 +349,9 @@ async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int
     out: dict[str, Any] = {}
     async with chromium() as browser:
         out["browser"] = {"engine": "chromium", "version": browser.version}
-        desktop = await browser.new_context(viewport=DESKTOP)
-        phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
         allowed = private_allowed(site.portal)
+        desktop, phone = await _open_contexts(browser, allowed)
         try:
-            for context in (desktop, phone):
-                await _guard_private(context, allowed)
             page = await desktop.new_page()
             loaded: dict[str, Any] = {}
             await _guard("home", loaded, say, _load_home(page, home, files))
@@ -361,11 +361,7 @@ async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int
                 say(f"probe home: certificate refused ({cert_error.group(0)}), loading it again without the check")
                 await desktop.close()
                 await phone.close()
-                desktop = await browser.new_context(viewport=DESKTOP, ignore_https_errors=True)
-                phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                                  device_scale_factor=2, ignore_https_errors=True)  # fmt: skip
-                for context in (desktop, phone):
-                    await _guard_private(context, allowed)
+                desktop, phone = await _open_contexts(browser, allowed, ignore_https_errors=True)
                 page = await desktop.new_page()
                 await _guard("home", loaded, say, _load_home(page, home, files, cert_error.group(0)))
                 state = loaded.get("home") or {}
@@ -391,6 +387,16 @@ async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int
             await desktop.close()
             await phone.close()
     return out
+
+
+async def _open_contexts(browser: Any, allowed: Any, ignore_https_errors: bool = False) -> tuple[Any, Any]:
+    """The desktop and the phone browser contexts every probe runs in, both behind the private-address guard."""
+    desktop = await browser.new_context(viewport=DESKTOP, ignore_https_errors=ignore_https_errors)
+    phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2,
+                                      ignore_https_errors=ignore_https_errors)  # fmt: skip
+    for context in (desktop, phone):
+        await _guard_private(context, allowed)
+    return desktop, phone
 
 
 async def _guard_private(context: Any, allowed: Any) -> None:
@@ -524,11 +530,6 @@ async def _browsers_probe(
     state: dict[str, Any], page: Any, home: str, files: PortalFiles, allowed: Any
 ) -> dict[str, Any]:
     """The home page in Chromium (from its load above) and in Firefox and WebKit (assessors.engines)."""
-    from pathlib import Path
-
-    from assessors.engines import LAYOUT_JS as ENGINE_LAYOUT_JS
-    from assessors.engines import render_in_engines
-
     chromium_state = state["chromium"]
     chromium_entry: dict[str, Any] = {"console_errors": chromium_state["console_errors"],
                                       "layout_width": chromium_state["layout_width"],

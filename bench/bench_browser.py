@@ -14,13 +14,13 @@ import argparse
 import asyncio
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from assessors.axe import run_axe
 from assessors.browser_pool import PagePool, chromium
+from assessors.engines.common import PeakSampler
 from losi.localserve import LocalServer
 
 
@@ -52,52 +52,29 @@ def small_page(i: int) -> str:
     )
 
 
-class MemorySampler:
-    """Samples the summed VmRSS of all chromium processes (the browser's whole process tree)."""
-
-    def __init__(self, interval: float = 0.2):
-        self.interval = interval
-        self.peak_kb = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def chromium_rss_kb() -> int:
-        """Sum of VmRSS over chromium processes descended from this process (not other users' browsers)."""
-        parents: dict[int, int] = {}
-        rss: dict[int, int] = {}
-        for pid_s in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                status = Path(f"/proc/{pid_s}/status").read_text()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            pid = int(pid_s)
-            parents[pid] = int(fields.get("PPid", "0").strip() or 0)
-            if "chrom" in fields.get("Name", ""):
-                rss[pid] = int((fields.get("VmRSS") or "0 kB").split()[0])
-        me = os.getpid()
-        total = 0
-        for pid, kb in rss.items():
-            p, hops = pid, 0
-            while p and p != me and hops < 50:
-                p, hops = parents.get(p, 0), hops + 1
-            if p == me:
-                total += kb
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, self.chromium_rss_kb())
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> MemorySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+def chromium_rss_kb() -> int:
+    """Sum of VmRSS over chromium processes descended from this process (not other users' browsers)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for pid_s in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path(f"/proc/{pid_s}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid = int(pid_s)
+        parents[pid] = int(fields.get("PPid", "0").strip() or 0)
+        if "chrom" in fields.get("Name", ""):
+            rss[pid] = int((fields.get("VmRSS") or "0 kB").split()[0])
+    me = os.getpid()
+    total = 0
+    for pid, kb in rss.items():
+        p, hops = pid, 0
+        while p and p != me and hops < 50:
+            p, hops = parents.get(p, 0), hops + 1
+        if p == me:
+            total += kb
+    return total
 
 
 SOAK_BATCH = 50
@@ -152,7 +129,7 @@ async def _soak(pool: PagePool, urls: list[str], check: Any) -> dict[str, Any]:
     for start in range(0, len(urls), SOAK_BATCH):
         results = await pool.map(urls[start:start + SOAK_BATCH], check)
         errors += sum(isinstance(r, BaseException) for r in results)
-        series.append(round(MemorySampler.chromium_rss_kb() / 1024))
+        series.append(round(chromium_rss_kb() / 1024))
     secs = time.perf_counter() - started
     half = len(series) // 2
     return {"pages": len(urls), "seconds": round(secs, 1), "pages_per_s": round(len(urls) / secs, 2),
@@ -178,7 +155,7 @@ def main() -> None:
             (root / f"s{i}.html").write_text(small_page(i), encoding="utf-8")
         server = LocalServer(root)
         try:
-            with MemorySampler() as mem:
+            with PeakSampler(chromium_rss_kb, interval=0.2) as mem:
                 started = time.perf_counter()
                 results = asyncio.run(bench(server.url, args.medium, args.small, args.workers, args.recycle,
                                                   args.soak))

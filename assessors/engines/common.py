@@ -134,16 +134,16 @@ def group_rss_kb(pgid: int) -> int:
     return total
 
 
-class RssSampler:
-    """Samples the peak resident memory of some process groups in a background thread."""
+class PeakSampler:
+    """Calls measure() (KiB) every interval seconds in a background thread and keeps the peak."""
 
-    def __init__(self, interval: float = 0.25) -> None:
-        self.pgids: list[int] = []
+    def __init__(self, measure: Callable[[], int], interval: float = 0.25) -> None:
+        self.measure = measure
         self.peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
 
-    def __enter__(self) -> RssSampler:
+    def __enter__(self) -> PeakSampler:
         self._thread.start()
         return self
 
@@ -153,8 +153,16 @@ class RssSampler:
 
     def _run(self, interval: float) -> None:
         while not self._stop.wait(interval):
-            self.peak_kb = max(self.peak_kb, sum(group_rss_kb(p) for p in list(self.pgids)))
+            self.peak_kb = max(self.peak_kb, self.measure())
 
     @property
     def peak_mb(self) -> float:
         return round(self.peak_kb / 1024, 1)
+
+
+class RssSampler(PeakSampler):
+    """The peak resident memory of the process groups added to pgids while it runs."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.pgids: list[int] = []
+        super().__init__(lambda: sum(group_rss_kb(p) for p in list(self.pgids)), interval)
