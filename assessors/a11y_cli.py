@@ -24,16 +24,17 @@ from assessors.axe import (
     axe_source,
     axe_tags,
     axe_version,
-    run_axe,
     run_extra_checks,
 )
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
+from assessors.templates import SharedTemplates, run_axe_once_per_template
 from crawler.scope import host_of, is_private_host, url_problem
 
 EXAMPLES = """examples:
   losi a11y https://tashkent.uz/
   losi a11y https://tbilisi.gov.ge/ https://yerevan.am/ --json > a11y.json
   losi a11y http://127.0.0.1:8000/ --allow-private --tags wcag2a,wcag2aa
+  losi a11y https://city.example/ https://city.example/services https://city.example/news --template-once
   losi a11y --act-suite act-testcases/ --out act-report          # W3C ACT Rules test cases
   losi a11y --act-suite act-testcases/testcases.json --rules 23a2a8,b5c3f8
 """
@@ -57,6 +58,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--allow-private", action="store_true", help="allow loopback and private addresses (127.0.0.1, 10.x, intranets)"
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each page (default 30)")
+    parser.add_argument(
+        "--template-once", action="store_true",
+        help="check a header, navigation or footer repeated unchanged on several pages only on the first page that "
+             "shows it (faster over many pages of one portal; each page lists what it left out)",
+    )  # fmt: skip
     suite = parser.add_argument_group("ACT rules test suite")
     suite.add_argument(
         "--act-suite",
@@ -96,13 +102,17 @@ def _tags(value: str) -> list[str]:
     return tags
 
 
-async def _check_all(urls: list[str], tags: list[str], timeout_ms: int) -> list[dict[str, Any]]:
+async def _check_all(
+    urls: list[str], tags: list[str], timeout_ms: int, templates: SharedTemplates | None = None
+) -> list[dict[str, Any]]:
     async with chromium() as browser:
         context = await browser.new_context(viewport={"width": 1366, "height": 900})
 
         async def one(page: Any, url: str) -> dict[str, Any]:
             response = await page.goto(url, wait_until="load", timeout=timeout_ms)
-            result = await run_axe(page, tags=tags, result_types=RESULT_TYPES)
+            result, left_out = await run_axe_once_per_template(
+                page, url, templates, tags=tags, result_types=RESULT_TYPES
+            )
             out: dict[str, Any] = {
                 "url": url,
                 "final_url": page.url,
@@ -115,6 +125,8 @@ async def _check_all(urls: list[str], tags: list[str], timeout_ms: int) -> list[
                 if key in result:
                     out[key] = result[key]
             out["losi_checks"] = await run_extra_checks(page)
+            if templates is not None:
+                out["template_excluded"] = left_out
             return out
 
         try:
@@ -142,6 +154,9 @@ def summary(result: dict[str, Any]) -> str:
             lines.append(f"      {', '.join(map(str, n.get('target', [])))}")
     for c in result.get("losi_checks", []):
         lines.append(f"  - {c['id']} [{c['result']}] {c.get('help')}")
+    for region in result.get("template_excluded", []):
+        lines.append(f"  (left out {region['selector']}, {region['elements']} elements: "
+                     f"the same as on {region['checked_on']})")
     return "\n".join(lines) + "\n"
 
 
@@ -195,7 +210,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     timeout_ms = max(1, int(args.timeout * 1000))
     try:
-        results = run_sync(lambda: _check_all(urls, tags, timeout_ms))
+        templates = SharedTemplates() if args.template_once else None
+        results = run_sync(lambda: _check_all(urls, tags, timeout_ms, templates))
     except NoBrowser as exc:
         print(f"losi a11y: error: {exc}", file=sys.stderr)
         return 1

@@ -69,7 +69,8 @@ RUN_AXE_JS = """async (opts) => {
   const options = {resultTypes: opts.resultTypes};
   if (opts.tags && opts.tags.length) options.runOnly = {type: 'tag', values: opts.tags};
   if (opts.reporter) options.reporter = opts.reporter;
-  const r = await axe.run(document, options);
+  const context = opts.exclude.length ? {exclude: opts.exclude.map(s => [s])} : document;
+  const r = await axe.run(context, options);
   return JSON.stringify(r);
 }"""
 HAS_AXE_JS = "() => typeof window.axe !== 'undefined'"
@@ -89,13 +90,22 @@ async def inject_axe(page: Any) -> None:
 
 
 async def run_axe(
-    page: Any, tags: tuple[str, ...] | list[str] = WCAG_TAGS, result_types: tuple[str, ...] = ("violations",)
+    page: Any,
+    tags: tuple[str, ...] | list[str] = WCAG_TAGS,
+    result_types: tuple[str, ...] = ("violations",),
+    exclude: tuple[str, ...] | list[str] = (),
 ) -> dict[str, Any]:
-    """Run axe on the page as loaded now; returns axe's own result object (a dict)."""
+    """Run axe on the page as loaded now; returns axe's own result object (a dict).
+
+    `exclude` holds CSS selectors of the main document whose elements axe leaves out (template regions
+    already checked on another page, see assessors.templates); page-level rules still see the whole page."""
     await inject_axe(page)
     # Without passes in the result, axe's 'no-passes' reporter skips building them (about 17 % faster).
     reporter = "" if "passes" in result_types else "no-passes"
-    raw = await page.evaluate(RUN_AXE_JS, {"tags": list(tags), "resultTypes": list(result_types), "reporter": reporter})
+    raw = await page.evaluate(
+        RUN_AXE_JS,
+        {"tags": list(tags), "resultTypes": list(result_types), "reporter": reporter, "exclude": list(exclude)},
+    )
     return json.loads(raw)
 
 

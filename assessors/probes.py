@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from assessors.axe import axe_version, run_axe, run_extra_checks, summarize_violations
+from assessors.axe import axe_version, run_extra_checks, summarize_violations
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
-from assessors.engines import LAYOUT_JS as ENGINE_LAYOUT_JS
-from assessors.engines import render_in_engines
+from assessors.engines import LAYOUT_FUNCTION_JS, MIN_READABLE_PX, render_in_engines
 from assessors.site import Site
+from assessors.templates import SharedTemplates, run_axe_once_per_template
 from assessors.vnu import Document, VnuUnavailable, validate
 from crawler.links import is_file
 from crawler.settings import blocked_address, private_allowed
@@ -34,7 +34,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 NAV_TIMEOUT_MS = 30_000
 SEARCH_WAIT_MS = 10_000
-MIN_READABLE_PX = 12
 DEFAULT_AXE_PAGES = 8
 MAX_STYLESHEETS = 10
 MAX_FETCH_BYTES = 5_000_000
@@ -164,44 +163,6 @@ def key_pages(site: Site, limit: int) -> list[str]:
 
 
 # --------------------------------------------------------------------------- page-side scripts
-
-LAYOUT_JS = """() => {
-  const meta = document.querySelector('meta[name="viewport" i]');
-  const de = document.documentElement;
-  const sizes = {};
-  let minPx = null, chars = 0, smallChars = 0;
-  const walker = document.createTreeWalker(document.body || de, NodeFilter.SHOW_TEXT);
-  let n; let count = 0;
-  while ((n = walker.nextNode()) && count < 20000) {
-    const t = n.nodeValue.trim();
-    if (!t) continue;
-    const el = n.parentElement;
-    if (!el || ['SCRIPT','STYLE','NOSCRIPT','TEMPLATE'].includes(el.tagName)) continue;
-    count++;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) continue;
-    const cs = getComputedStyle(el);
-    if (cs.visibility === 'hidden' || cs.display === 'none' || parseFloat(cs.opacity) === 0) continue;
-    const px = parseFloat(cs.fontSize);
-    minPx = minPx === null ? px : Math.min(minPx, px);
-    chars += t.length;
-    if (px < MIN_PX) smallChars += t.length;
-  }
-  let smallTargets = 0, targets = 0;
-  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea')) {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) continue;
-    targets++;
-    if (r.width < 24 || r.height < 24) smallTargets++;
-  }
-  return JSON.stringify({
-    viewport_meta: meta ? meta.getAttribute('content') || '' : null,
-    scroll_width: Math.max(de.scrollWidth, document.body ? document.body.scrollWidth : 0),
-    inner_width: window.innerWidth,
-    min_font_px: minPx, text_chars: chars, small_text_chars: smallChars,
-    tap_targets: targets, small_tap_targets: smallTargets,
-  });
-}""".replace("MIN_PX", str(MIN_READABLE_PX))
 
 CSS_PATH_JS = """(el) => {
     if (el.id) return '#' + CSS.escape(el.id);
@@ -436,7 +397,7 @@ async def _load_home(page: Any, url: str, files: PortalFiles, certificate_error:
     headers = await response.all_headers()
     final = page.url
     body = await response.body()
-    layout = json.loads(await page.evaluate(LAYOUT_JS))
+    layout = json.loads(await page.evaluate(LAYOUT_FUNCTION_JS))  # also the Chromium entry of #201
     shot = files.screenshots / "home-desktop.png"
     await page.screenshot(path=str(shot))
     by_type: Counter[str] = Counter()
@@ -502,7 +463,7 @@ def _rel(path: Any, files: PortalFiles) -> str:
 async def _mobile_probe(desktop_page: Any, page: Any, url: str, files: PortalFiles, state: dict) -> dict[str, Any]:
     try:
         await page.goto(url, wait_until="load", timeout=NAV_TIMEOUT_MS)
-        phone = json.loads(await page.evaluate(LAYOUT_JS))
+        phone = json.loads(await page.evaluate(LAYOUT_FUNCTION_JS))
         shot = files.screenshots / "home-phone.png"
         await page.screenshot(path=str(shot))
     finally:
@@ -510,7 +471,7 @@ async def _mobile_probe(desktop_page: Any, page: Any, url: str, files: PortalFil
     desktop = (state.get("chromium") or {}).get("desktop") or {}
     meta = phone["viewport_meta"]
     device_width = bool(meta and re.search(r"width\s*=\s*device-width", meta, re.I))
-    small_share = phone["small_text_chars"] / phone["text_chars"] if phone["text_chars"] else 0.0
+    small_share = phone["small_text_chars"] / phone["sized_text_chars"] if phone["sized_text_chars"] else 0.0
     return {
         "viewport": PHONE,
         "viewport_meta": meta,
@@ -534,12 +495,13 @@ async def _browsers_probe(
     chromium_entry: dict[str, Any] = {"console_errors": chromium_state["console_errors"],
                                       "layout_width": chromium_state["layout_width"],
                                       "screenshot": chromium_state.get("screenshot", "")}  # fmt: skip
-    try:  # the page is still on the home page: measure it the way the other engines do
+    if chromium_state.get("desktop"):  # measured by the same layout script as the other engines, on the home load
+        chromium_entry["layout"] = chromium_state["desktop"]
+    try:
         chromium_entry["version"] = f"Chromium {page.context.browser.version}"
-        chromium_entry["layout"] = json.loads(await page.evaluate(f"() => {{{ENGINE_LAYOUT_JS}}}"))
     except Exception as exc:
-        chromium_entry["layout_error"] = f"{type(exc).__name__}: {exc}"[:300]
-    url = chromium_state.get("final_url") or home
+        chromium_entry["version_error"] = f"{type(exc).__name__}: {exc}"[:300]
+    url = state.get("final_url") or home  # where the home page landed after redirects
     # when Chromium refused the certificate (and loaded the page anyway), the others compare rendering too
     refused = ((state.get("https") or {}).get("certificate") or {}).get("valid") is False
     others = await render_in_engines(url, DESKTOP, files.screenshots, allowed, accept_insecure_certs=refused)
@@ -682,10 +644,12 @@ async def _axe_probe(context: Any, urls: list[str], say: Progress) -> dict[str, 
     if not version:
         return {"error": "axe-core not found (vendor/axe.min.js or LOSI_AXE)"}
 
+    templates = SharedTemplates()  # the portal's header, navigation and footer are checked once
+
     async def check(page: Any, url: str) -> dict[str, Any]:
         say(f"axe {url}")
         response = await page.goto(url, wait_until="load", timeout=NAV_TIMEOUT_MS)
-        result = await run_axe(page, result_types=("violations",))
+        result, left_out = await run_axe_once_per_template(page, url, templates, result_types=("violations",))
         violations = summarize_violations(result)
         return {
             "url": url,
@@ -697,6 +661,7 @@ async def _axe_probe(context: Any, urls: list[str], say: Progress) -> dict[str, 
             "incomplete_count": len(result.get("incomplete", [])),
             "passes_count": len(result.get("passes", [])),
             "losi_checks": await run_extra_checks(page),
+            "template_excluded": left_out,
         }
 
     results = await PagePool(context, workers=2, recycle_after=25).map(urls, check)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from indicators.lexicon import Lexicon, TermMatch
-from losi.models import Evidence, Link, PageDoc, Region
+from losi.models import Control, Evidence, Link, PageDoc, Region
 
 if TYPE_CHECKING:
     from assessors.site import Site
@@ -441,14 +441,6 @@ def host(url: str) -> str:
 # --------------------------------------------------------------------------- rendered controls (widgets)
 
 
-@dataclass
-class Control:
-    """A clickable element of a page as the browser rendered it: a chat launcher, a menu toggle."""
-
-    selector: str
-    label: str
-
-
 def page_controls(site: Site, pages: int = 3) -> list[tuple[PageDoc, list[Control]]]:
     """Buttons and aria-labelled elements of the first pages (widgets the parsed text drops).
 
@@ -456,7 +448,7 @@ def page_controls(site: Site, pages: int = 3) -> list[tuple[PageDoc, list[Contro
     """
     out: list[tuple[PageDoc, list[Control]]] = []
     for page in site.pages[:pages]:
-        controls = [Control(c.get("selector", ""), c.get("label", "")) for c in page.controls if c.get("label")]
+        controls = [c for c in page.controls if c.label]
         if controls:
             out.append((page, controls))
     return out

@@ -16,17 +16,17 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 from typing import Any
 
-from assessors.axe import run_axe
+from assessors.axe import inject_axe, run_axe
 from assessors.browser_pool import PagePool, chromium
 from assessors.engines.common import PeakSampler
+from assessors.templates import SharedTemplates, run_axe_once_per_template
 from losi.localserve import LocalServer
 
 
-def medium_page(i: int) -> str:
-    """About 2,000 elements: nav, sections, a form, a table and images, with a few accessibility errors."""
-    nav = "".join(f'<li><a href="m{(i + k) % 40}.html">Section {k}</a></li>' for k in range(30))
+def _main_content(i: int) -> str:
     sections = "".join(
         f"<section><h2>Topic {k}</h2><p>Paragraph {k} with <a href='#s{k}'>a link</a> and <b>bold</b> text.</p>"
         f"<ul>{''.join(f'<li>Item {k}.{j}</li>' for j in range(8))}</ul>"
@@ -37,11 +37,46 @@ def medium_page(i: int) -> str:
     form = "".join(f'<input name="f{k}">' if k % 3 else f'<label>F{k}<input name="f{k}"></label>' for k in range(40))
     rows = "".join(f"<tr><td>{r}</td><td>Value {r}</td><td><a href='#r{r}'>open</a></td></tr>" for r in range(150))
     return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Medium page {i}</title></head><body>'
-        f"<header><nav><ul>{nav}</ul></nav></header><main><h1>Medium page {i}</h1>{sections}"
+        f"<main><h1>Medium page {i}</h1>{sections}"
         f'<form action="#">{form}<button></button></form><table>{rows}</table>'
-        f'<p style="color:#ccc">low contrast</p></main><footer>Footer</footer></body></html>'
+        f'<p style="color:#ccc">low contrast</p></main>'
     )
+
+
+def _document(i: int, body: str) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Medium page {i}</title></head><body>'
+        f"{body}</body></html>"
+    )
+
+
+def medium_page(i: int) -> str:
+    """About 2,000 elements: nav, sections, a form, a table and images, with a few accessibility errors."""
+    nav = "".join(f'<li><a href="m{(i + k) % 40}.html">Section {k}</a></li>' for k in range(30))
+    return _document(i, f"<header><nav><ul>{nav}</ul></nav></header>{_main_content(i)}<footer>Footer</footer>")
+
+
+PORTAL_HEADER = (
+    '<header><a href="p0.html">City portal</a><form role="search"><input name="q" aria-label="Search">'
+    "<button>Search</button></form><nav><ul>"
+    + "".join(
+        f"<li><a href='p{m}.html'>Menu {m}</a><ul>"
+        + "".join(f"<li><a href='p{(m * 12 + k) % 40}.html'>Service {m}.{k}</a></li>" for k in range(12))
+        + "</ul></li>"
+        for m in range(10)
+    )
+    + "</ul></nav></header>"
+)
+PORTAL_FOOTER = (
+    "<footer><ul>"
+    + "".join(f"<li><a href='p{k}.html'>Footer link {k}</a> <span>({k})</span></li>" for k in range(30))
+    + '</ul><p style="color:#bbb">Copyright, City</p></footer>'
+)
+
+
+def portal_page(i: int) -> str:
+    """A medium page inside a portal's template: the same header with a mega-menu and footer on every page."""
+    return _document(i, PORTAL_HEADER + _main_content(i) + PORTAL_FOOTER)
 
 
 def small_page(i: int) -> str:
@@ -115,10 +150,35 @@ async def bench(base: str, medium: int, small: int, workers: int, recycle: int, 
                                    "pages_per_s": round(len(urls) / secs, 2),
                                    "seconds_per_page_per_worker": round(secs * workers / len(urls), 2),
                                    "errors": len(urls) - len(ok), "violations_per_page": ok[0] if ok else None}
+        out["axe_latency"] = await _latency(context, [f"{base}m{i}.html" for i in range(medium)], None)
+        out["axe_latency_portal"] = await _latency(context, [f"{base}p{i}.html" for i in range(medium)], None)
+        out["axe_latency_portal_template_once"] = await _latency(
+            context, [f"{base}p{i}.html" for i in range(medium)], SharedTemplates()
+        )
         if soak:
             out["axe_soak"] = await _soak(pool, [f"{base}m{i % medium}.html" for i in range(soak)], axe)
         await context.close()
     return out
+
+
+async def _latency(context: Any, urls: list[str], templates: SharedTemplates | None) -> dict[str, Any]:
+    """Seconds axe takes on each page, one page at a time (no other page competing for the cores).
+
+    With `templates`, template regions already checked on an earlier page are left out (the probes' way)."""
+    page = await context.new_page()
+    seconds: list[float] = []
+    try:
+        for url in urls:
+            await page.goto(url, wait_until="load")
+            await inject_axe(page)  # injection is timed apart from the check itself
+            started = time.perf_counter()
+            await run_axe_once_per_template(page, url, templates)
+            seconds.append(time.perf_counter() - started)
+    finally:
+        await page.close()
+    later = sorted(seconds[1:]) or seconds
+    return {"pages": len(urls), "first_page_s": round(seconds[0], 2), "median_s_after_first": round(median(later), 2),
+            "max_s_after_first": round(later[-1], 2)}
 
 
 async def _soak(pool: PagePool, urls: list[str], check: Any) -> dict[str, Any]:
@@ -151,6 +211,7 @@ def main() -> None:
         root = Path(tmp)
         for i in range(args.medium):
             (root / f"m{i}.html").write_text(medium_page(i), encoding="utf-8")
+            (root / f"p{i}.html").write_text(portal_page(i), encoding="utf-8")
         for i in range(args.small):
             (root / f"s{i}.html").write_text(small_page(i), encoding="utf-8")
         server = LocalServer(root)

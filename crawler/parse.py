@@ -22,7 +22,7 @@ from lxml import etree
 from crawler.links import is_document
 from crawler.scope import Scope
 from indicators.language import detect_language, normalize_lang_tag
-from losi.models import Form, FormField, Heading, Link, PageDoc, Region
+from losi.models import Control, Form, FormField, Heading, Link, PageDoc, Region
 
 MAX_BODY_BYTES = 5_000_000  # parse at most this much of a response
 MAX_LINKS = 5_000  # links kept per page (menus of real portals stay far below)
@@ -420,9 +420,9 @@ def _parse_form(
 # --------------------------------------------------------------------------- controls
 
 
-def _controls(root: Any, paths: _Paths) -> list[dict[str, str]]:
+def _controls(root: Any, paths: _Paths) -> list[Control]:
     """Buttons (their text) and elements with an aria-label or title: widgets such as a chat launcher."""
-    out: list[dict[str, str]] = []
+    out: list[Control] = []
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -431,7 +431,7 @@ def _controls(root: Any, paths: _Paths) -> list[dict[str, str]]:
             labels.append(el.text_content())
         label = " ".join(collapse(x) for x in labels if x and x.strip())
         if label:
-            out.append({"selector": paths.selector(el), "label": label[:MAX_CONTROL_LABEL]})
+            out.append(Control(selector=paths.selector(el), label=label[:MAX_CONTROL_LABEL]))
             if len(out) >= MAX_CONTROLS:
                 break
     return out

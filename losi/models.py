@@ -134,6 +134,17 @@ class Heading:
 
 
 @dataclass
+class Control:
+    """A clickable widget of a page that the parsed text drops: a chat launcher, a menu toggle.
+
+    Buttons, summaries, role=button and elements with an aria-label or title.
+    """
+
+    selector: str = ""  # CSS selector that finds the element on its page
+    label: str = ""  # what it says: aria-label, title and (for buttons) its text
+
+
+@dataclass
 class PageDoc:
     url: str  # the URL requested
     final_url: str  # after redirects
@@ -161,9 +172,7 @@ class PageDoc:
     screenshot: str = ""  # path relative to the run's portal folder
     warc_file: str = ""
     warc_offset: int = -1
-    # Clickable widgets the parsed text drops (chat launchers, menu toggles): buttons, summaries, role=button
-    # and elements with an aria-label or title, each {"selector": CSS selector, "label": what it says}.
-    controls: list[dict[str, str]] = field(default_factory=list)
+    controls: list[Control] = field(default_factory=list)  # clickable widgets the parsed text drops
 
     @property
     def url_key(self) -> str:
@@ -171,6 +180,22 @@ class PageDoc:
 
     def heading_text(self) -> str:
         return " ".join(h.text for h in self.headings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; from_dict gives back an equal PageDoc."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PageDoc:
+        d = dict(data)
+        d["headings"] = [Heading(**h) for h in d.get("headings") or []]
+        d["links"] = [Link(**link) for link in d.get("links") or []]
+        d["documents"] = [Link(**link) for link in d.get("documents") or []]
+        d["forms"] = [
+            Form(**{**f, "fields": [FormField(**x) for x in f.get("fields") or []]}) for f in d.get("forms") or []
+        ]
+        d["controls"] = [Control(**c) for c in d.get("controls") or []]
+        return cls(**d)
 
 
 # --------------------------------------------------------------------------- findings (assess step)

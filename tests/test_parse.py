@@ -123,15 +123,15 @@ def test_controls_buttons_aria_labels_and_titles() -> None:
 <div><p>просто текст</p></div><template><button>скрытый шаблон</button></template>
 <noscript><button>без скриптов</button></noscript><script>var b = "<button>нет</button>";</script></body></html>"""
     page = parse(html)
-    labels = [c["label"] for c in page.controls]
+    labels = [c.label for c in page.controls]
     assert labels == ["Меню", "ЖИ-көмекші", "Открыть чат", "Подробнее", "Карта сайта"]
     doc = lxml.html.fromstring(html)
     for control in page.controls:  # every selector finds exactly the element that carries the label
-        (found,) = doc.cssselect(control["selector"])
+        (found,) = doc.cssselect(control.selector)
         said = [found.text_content(), found.get("aria-label") or "", found.get("title") or ""]
-        assert any(part and part in control["label"] for part in said), control
-    assert page.controls[1]["selector"].startswith("#ai-chat")
-    full = {c["label"] for c in parse(PAGE).controls}
+        assert any(part and part in control.label for part in said), control
+    assert page.controls[1].selector.startswith("#ai-chat")
+    full = {c.label for c in parse(PAGE).controls}
     assert {"Тема", "Отправить", "Facebook", "Политика"} <= full, full
     assert parse(b"").controls == []
 

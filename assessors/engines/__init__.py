@@ -13,15 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assessors.engines.common import LAYOUT_JS, EngineError, EngineMissing
+from assessors.engines.common import LAYOUT_FUNCTION_JS, LAYOUT_JS, MIN_READABLE_PX, EngineError, EngineMissing
 from assessors.engines.firefox import render_firefox
 from assessors.engines.webkit import render_webkit
 
 Renderer = Callable[[str, dict[str, int], Path, Any, bool], dict[str, Any]]
 ENGINES: dict[str, Renderer] = {"firefox": render_firefox, "webkit": render_webkit}
 
-__all__ = ["ENGINES", "LAYOUT_JS", "EngineError", "EngineMissing", "configured_engines", "render_in_engine",
-           "render_in_engines"]
+__all__ = ["ENGINES", "LAYOUT_FUNCTION_JS", "LAYOUT_JS", "MIN_READABLE_PX", "EngineError", "EngineMissing",
+           "configured_engines", "render_in_engine", "render_in_engines"]
 
 
 def render_in_engine(name: str, url: str, viewport: dict[str, int], screenshots_dir: Path,

@@ -21,7 +21,13 @@ SETTLE_S = 0.5  # time after load for late errors (timers, load handlers) to sho
 MAX_ERRORS = 50
 MAX_ERROR_CHARS = 300
 
-# Returns a JSON string: the same measurements in every engine, so they can be compared.
+MIN_READABLE_PX = 12  # text smaller than this counts as hard to read on a phone (LOSI #204)
+
+# The one layout script: a plain function body returning a JSON string, the same measurements in every engine
+# (Firefox and WebKit run it as a body; Chromium as LAYOUT_FUNCTION_JS). Page geometry, visible text, links
+# and images for the cross-engine comparison (#201), and viewport meta, font sizes and tap targets for #204.
+# text_chars is the length of the visible innerText; sized_text_chars / small_text_chars count the characters
+# of the rendered text nodes whose font size was measured (the base of the small-text share).
 LAYOUT_JS = """
   const de = document.documentElement, body = document.body;
   const sw = Math.max(de.scrollWidth, body ? body.scrollWidth : 0);
@@ -30,13 +36,41 @@ LAYOUT_JS = """
   const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const links = Array.from(document.links).filter(shown).length;
   const images = Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0 && shown(i)).length;
+  const meta = document.querySelector('meta[name="viewport" i]');
+  let minPx = null, sized = 0, small = 0, count = 0, n;
+  const walker = document.createTreeWalker(body || de, NodeFilter.SHOW_TEXT);
+  while ((n = walker.nextNode()) && count < 20000) {
+    const t = n.nodeValue.trim();
+    if (!t) continue;
+    const el = n.parentElement;
+    if (!el || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(el.tagName)) continue;
+    count++;
+    if (!shown(el)) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || cs.display === 'none' || parseFloat(cs.opacity) === 0) continue;
+    const px = parseFloat(cs.fontSize);
+    minPx = minPx === null ? px : Math.min(minPx, px);
+    sized += t.length;
+    if (px < MIN_PX) small += t.length;
+  }
+  let targets = 0, smallTargets = 0;
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    targets++;
+    if (r.width < 24 || r.height < 24) smallTargets++;
+  }
   return JSON.stringify({
     scroll_width: sw, scroll_height: sh, inner_width: window.innerWidth, inner_height: window.innerHeight,
     text_chars: text.length, links: links, images: images,
     horizontal_overflow: sw > window.innerWidth + 1, title: document.title.slice(0, 200),
     final_url: location.href,
+    viewport_meta: meta ? meta.getAttribute('content') || '' : null,
+    min_font_px: minPx, sized_text_chars: sized, small_text_chars: small,
+    tap_targets: targets, small_tap_targets: smallTargets,
   });
-"""
+""".replace("MIN_PX", str(MIN_READABLE_PX))
+LAYOUT_FUNCTION_JS = f"() => {{{LAYOUT_JS}}}"  # the same script as the function Playwright's page.evaluate takes
 
 
 class EngineError(Exception):

@@ -361,8 +361,9 @@ def _target(node: dict[str, Any]) -> str:
     "No WCAG 2.1 A/AA violations on the home page and key pages",
     "Reads the 'axe' probe: axe-core with tags wcag2a, wcag2aa, wcag21a, wcag21aa on the home page and key "
     "pages (navigation links, one page per section). met only with no violation on any page checked; the "
-    "violations with their selectors are the evidence. Our own language checks (losi-lang-*) found with no "
-    "axe violation give needs_review.",
+    "violations with their selectors are the evidence. A header, navigation or footer identical (HTML and computed "
+    "style) on several pages is checked on the first page that shows it and left out on the others, which name "
+    "that page. Our own language checks (losi-lang-*) found with no axe violation give needs_review.",
     needs_browser=True,
 )
 def accessibility_wcag(site: Site, indicator: Indicator) -> Finding:
@@ -379,7 +380,12 @@ def accessibility_wcag(site: Site, indicator: Indicator) -> Finding:
         "violation_nodes": a.get("violation_nodes_total", 0), "rules": a.get("rules", {}),
         "per_page": {p["url"]: p.get("violation_count", 0) for p in pages},
         "pages_failed": [p["url"] for p in a.get("pages", []) if "error" in p],
+        "template_left_out": {p["url"]: p["template_excluded"] for p in pages if p.get("template_excluded")},
     }  # fmt: skip
+    template_note = ""
+    if details["template_left_out"]:
+        template_note = (f"; the page template was checked once, on its first page, and left out on "
+                         f"{len(details['template_left_out'])} later pages")
     evidence = [
         Evidence(url=p["url"], selector=_target(n), snippet=n.get("html", ""),
                  note=f"{v['id']} ({v.get('impact')}): {v.get('help')}"[:300])
@@ -389,7 +395,7 @@ def accessibility_wcag(site: Site, indicator: Indicator) -> Finding:
         return not_met(
             indicator, rid,
             f"{details['violations']} WCAG 2.1 A/AA violations ({details['violation_nodes']} elements) "
-            f"on {sum(1 for p in pages if p.get('violation_count'))} of {len(pages)} pages",
+            f"on {sum(1 for p in pages if p.get('violation_count'))} of {len(pages)} pages{template_note}",
             [f"axe-core {a.get('axe_version')} rules tagged wcag2a/wcag2aa/wcag21a/wcag21aa"],
             confidence=0.95, details=details, evidence=evidence, method=Method.BROWSER,
         )  # fmt: skip
@@ -403,7 +409,7 @@ def accessibility_wcag(site: Site, indicator: Indicator) -> Finding:
         )  # fmt: skip
     return met(
         indicator, rid,
-        f"No WCAG 2.1 A/AA violations found by axe-core {a.get('axe_version')} on {len(pages)} pages",
+        f"No WCAG 2.1 A/AA violations found by axe-core {a.get('axe_version')} on {len(pages)} pages{template_note}",
         [Evidence(url=p["url"], selector="html", note="axe-core WCAG 2.1 A/AA",
                   snippet=f"0 violations, {p.get('passes_count', 0)} rules passed") for p in pages],
         0.8, details=details, method=Method.BROWSER,
