@@ -181,22 +181,6 @@ class PageDoc:
     def heading_text(self) -> str:
         return " ".join(h.text for h in self.headings)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data; from_dict gives back an equal PageDoc."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PageDoc:
-        d = dict(data)
-        d["headings"] = [Heading(**h) for h in d.get("headings") or []]
-        d["links"] = [Link(**link) for link in d.get("links") or []]
-        d["documents"] = [Link(**link) for link in d.get("documents") or []]
-        d["forms"] = [
-            Form(**{**f, "fields": [FormField(**x) for x in f.get("fields") or []]}) for f in d.get("forms") or []
-        ]
-        d["controls"] = [Control(**c) for c in d.get("controls") or []]
-        return cls(**d)
-
 
 # --------------------------------------------------------------------------- findings (assess step)
 

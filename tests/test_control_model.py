@@ -11,7 +11,7 @@ from assessors.signals import page_controls
 from assessors.site import Site
 from crawler.parse import parse_page
 from crawler.scope import Scope
-from losi.models import Control, Form, FormField, Heading, Link, PageDoc, PortalConfig
+from losi.models import Control, PageDoc, PortalConfig
 from tests.conftest import requires_browser
 
 URL = "https://city.example.uz/"
@@ -33,21 +33,6 @@ def test_parse_records_control_objects() -> None:
     assert all(isinstance(c, Control) for c in page.controls)
     assert [c.label for c in page.controls] == ["Меню", "Открыть чат", "Поиск", "Найти"]  # the empty span is dropped
     assert page.controls[1].selector.startswith("#ai-chat")
-
-
-def test_pagedoc_round_trips_through_json_with_controls() -> None:
-    page = _parsed()
-    page.headings.append(Heading(2, "extra"))
-    page.documents.append(Link(url=URL + "budget.pdf", text="Бюджет"))
-    page.forms.append(Form(action=URL + "send", fields=[FormField(name="msg", type="textarea")]))
-    data = json.loads(json.dumps(page.to_dict(), ensure_ascii=False))
-    assert data["controls"][0] == {"selector": page.controls[0].selector, "label": "Меню"}
-    back = PageDoc.from_dict(data)
-    assert back == page
-    assert all(isinstance(c, Control) for c in back.controls) and back.controls
-    assert isinstance(back.forms[-1].fields[0], FormField) and back.forms[-1].has_free_text()
-    assert isinstance(back.headings[0], Heading) and isinstance(back.documents[0], Link)
-    assert PageDoc.from_dict({"url": URL, "final_url": URL, "status": 200}).controls == []
 
 
 def test_page_controls_returns_the_model_controls() -> None:
