@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,6 +157,8 @@ class StoredFinding:
     portal_id: str
     framework: str
     finding: Finding
+
+SQLITE_BUSY_MS = 10_000  # how long a statement waits for another process's lock on the SQLite store
 
 
 def default_url(data_dir: Path) -> str:
@@ -418,10 +422,31 @@ class Store:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")  # first: the statements below may wait for other processes
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    _use_wal(cur)
     cur.close()
+
+
+def _use_wal(cur: Any) -> None:
+    """Put the database file in WAL mode (readers never wait for the writer).
+
+    WAL is a property of the file, so after the first open there is nothing to do and no lock is taken.
+    Converting needs the file to itself, and when another process is opening it at the same moment SQLite
+    can answer "locked" at once instead of waiting; then this waits and tries again."""
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cur.execute("PRAGMA journal_mode=WAL")  # a file system without WAL support keeps its mode: fine
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _safe_url(url: str) -> str:
