@@ -160,9 +160,10 @@ def summary(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _error(message: object) -> int:
+def _error(message: object, code: int = 2) -> int:
+    """Print the one-line error; 2 for bad usage or input, 1 when the machine lacks something (a browser)."""
     print(f"losi a11y: error: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 def run_act_suite(args: argparse.Namespace) -> int:
@@ -184,8 +185,7 @@ def run_act_suite(args: argparse.Namespace) -> int:
     except act.ActSuiteError as exc:
         return _error(exc)
     except NoBrowser as exc:
-        print(f"losi a11y: error: {exc}", file=sys.stderr)
-        return 1
+        return _error(exc, 1)
     try:
         paths = act.write_reports(result, args.out)
     except OSError as exc:
@@ -206,15 +206,13 @@ def run(args: argparse.Namespace) -> int:
         urls = [check_url(u, args.allow_private) for u in args.urls]
         tags = _tags(args.tags)
     except (UsageError, AxeNotFound) as exc:
-        print(f"losi a11y: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc)
     timeout_ms = max(1, int(args.timeout * 1000))
     try:
         templates = SharedTemplates() if args.template_once else None
         results = run_sync(lambda: _check_all(urls, tags, timeout_ms, templates))
     except NoBrowser as exc:
-        print(f"losi a11y: error: {exc}", file=sys.stderr)
-        return 1
+        return _error(exc, 1)
     if args.json:
         json.dump(results, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

@@ -137,25 +137,27 @@ def summarize_violations(result: dict[str, Any], max_nodes: int = 20) -> list[di
 
 # --------------------------------------------------------------------------- our own checks
 
-# Collects what the extra checks need in one round trip: declared lang, visible text, and large images
-# whose alt text reads like a sentence (a likely image of text, WCAG 1.4.5).
-COLLECT_JS = """() => {
-  const cssPath = (el) => {
+# A CSS selector for an element: its id, or a child path up to the nearest ancestor with an id. Shared by the
+# page-side scripts here and in assessors.probes.
+CSS_PATH_JS = """(el) => {
     if (el.id) return '#' + CSS.escape(el.id);
     const parts = [];
     while (el && el.nodeType === 1 && el !== document.documentElement) {
       let sel = el.localName;
-      const parent = el.parentElement;
-      if (parent) {
-        const same = Array.from(parent.children).filter(c => c.localName === el.localName);
-        if (same.length > 1) sel += ':nth-of-type(' + (same.indexOf(el) + 1) + ')';
-      }
+      const p = el.parentElement;
+      if (p) { const same = Array.from(p.children).filter(c => c.localName === el.localName);
+               if (same.length > 1) sel += ':nth-of-type(' + (same.indexOf(el) + 1) + ')'; }
       parts.unshift(sel);
-      if (parent && parent.id) { parts.unshift('#' + CSS.escape(parent.id)); break; }
-      el = parent;
+      if (p && p.id) { parts.unshift('#' + CSS.escape(p.id)); break; }
+      el = p;
     }
     return parts.join(' > ');
-  };
+  }"""
+
+# Collects what the extra checks need in one round trip: declared lang, visible text, and large images
+# whose alt text reads like a sentence (a likely image of text, WCAG 1.4.5).
+COLLECT_JS = """() => {
+  const cssPath = CSS_PATH;
   const images = [];
   for (const img of document.images) {
     const r = img.getBoundingClientRect();
@@ -172,7 +174,7 @@ COLLECT_JS = """() => {
     text: (document.body ? document.body.innerText : '').slice(0, 20000),
     images: images,
   });
-}"""
+}""".replace("CSS_PATH", CSS_PATH_JS)
 TEXT_IMAGE_MIN_ALT_WORDS = 6
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from assessors.axe import axe_version, run_extra_checks, summarize_violations
+from assessors.axe import CSS_PATH_JS, axe_version, run_extra_checks, summarize_violations
 from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
 from assessors.engines import LAYOUT_FUNCTION_JS, MIN_READABLE_PX, render_in_engines
 from assessors.site import Site
@@ -163,21 +163,6 @@ def key_pages(site: Site, limit: int) -> list[str]:
 
 
 # --------------------------------------------------------------------------- page-side scripts
-
-CSS_PATH_JS = """(el) => {
-    if (el.id) return '#' + CSS.escape(el.id);
-    const parts = [];
-    while (el && el.nodeType === 1 && el !== document.documentElement) {
-      let sel = el.localName;
-      const p = el.parentElement;
-      if (p) { const same = Array.from(p.children).filter(c => c.localName === el.localName);
-               if (same.length > 1) sel += ':nth-of-type(' + (same.indexOf(el) + 1) + ')'; }
-      parts.unshift(sel);
-      if (p && p.id) { parts.unshift('#' + CSS.escape(p.id)); break; }
-      el = p;
-    }
-    return parts.join(' > ');
-  }"""
 
 # Finds the search box: structural signals first, then the texts the lexicon will judge.
 FIND_SEARCH_JS = """() => {

@@ -158,6 +158,7 @@ class StoredFinding:
     framework: str
     finding: Finding
 
+
 SQLITE_BUSY_MS = 10_000  # how long a statement waits for another process's lock on the SQLite store
 
 
