@@ -62,7 +62,33 @@ def assess_indicator(site: Site, indicator: Indicator, sig: SiteSignals | None, 
     if not isinstance(finding, Finding):
         return _not_assessed(indicator, rule.id, f"rule {rule.id} returned no Finding", [])
     finding.indicator = indicator.code  # a rule shared by several indicators answers for this one
+    if sig is not None and finding.verdict in (Verdict.NOT_MET, Verdict.NEEDS_REVIEW):
+        _say_what_was_ignored(finding, site, sig, indicator)
     return finding
+
+
+def _say_what_was_ignored(finding: Finding, site: Site, sig: SiteSignals, indicator: Indicator) -> None:
+    """Tell the reviewer of an unproven indicator what looked like it but was set aside: links named for it
+    that lead nowhere, and template filler dropped from the pages it was looked for on."""
+    notes: list[str] = []
+    if indicator.concepts and (dead := sig.dead_links_for(indicator.concepts)):
+        labels = ", ".join(f"'{e.snippet}'" for e in dead[:3])
+        notes.append(f"{len(dead)} link(s) named for it lead nowhere ({labels})")
+        finding.details["dead_links"] = [f"{e.snippet}: {e.note}" for e in dead]
+        if finding.verdict == Verdict.NOT_MET and not finding.evidence:
+            finding.evidence = dead[:3]
+    misleading = [c for concept in indicator.concepts for c in sig.misleading.get(concept, [])]
+    if misleading:
+        shown = ", ".join(f"'{(c.hits[0].evidence.snippet if c.hits else '')[:40]}' -> {c.url}" for c in misleading[:3])
+        notes.append(f"{len(misleading)} link(s) named for it lead to pages that never mention it ({shown})")
+        finding.details["misleading_links"] = [c.url for c in misleading[:10]]
+    looked_at = dict.fromkeys([*(e.url for e in finding.evidence), *finding.candidates])
+    filler = {url: page.filler[:2] for url in looked_at if (page := site.page(url)) is not None and page.filler}
+    if filler:
+        notes.append(f"template filler was ignored on {len(filler)} of the pages looked at")
+        finding.details["filler_ignored"] = filler
+    if notes:
+        finding.explanation = f"{finding.explanation}; {'; '.join(notes)}"
 
 
 def assess_site(site: Site, catalog: Catalog) -> list[Finding]:

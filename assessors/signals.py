@@ -18,11 +18,16 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+import yaml
+
+from crawler.parse import EMAIL_RE
+from indicators.filler import is_placeholder_email, is_placeholder_phone
 from indicators.lexicon import Lexicon, TermMatch
-from losi.models import Control, Evidence, Link, PageDoc, Region
+from losi.models import Control, Evidence, Heading, Link, PageDoc, Region
 
 if TYPE_CHECKING:
     from assessors.site import Site
@@ -37,18 +42,35 @@ W_HEADING = 1.5  # a lower heading names the concept
 W_PAGE_URL = 1.5  # the target page's own URL matches the patterns
 W_TEXT = 1.0  # the concept appears in the target page's main text (max)
 OTHER_LANGUAGE_FACTOR = 0.8  # match in a language the page / portal is not in
+ANCHOR_HEAD_CHARS = 48  # a card link's title part: a term further into a long link label weighs as text
+ANCHOR_SHORT_LABEL = 64  # a label this short is all title
+EMPTY_PAGE_WORDS = 25  # a page with fewer words of main text once its filler is dropped says nothing
+NO_TEXT_WORDS = 5  # ... and one with fewer words than this says nothing, filler or not
+TEMPLATE_SHARE = 0.5  # a heading on at least this share of the pages (and on 3 or more) is the template's
 
 MET_SCORE = 4.5  # default: at or above, a rule may say met
 REVIEW_SCORE = 1.5  # default: at or above (and below MET_SCORE), needs_review with the candidate
 TEXT_SCAN_CHARS = 30_000  # how much of a page's text is searched
 TEXT_SCAN_PAGES = 400  # text-only fallback scans at most this many pages
 SNIPPET_CHARS = 160
+MIN_LINK_TEXT = 3  # shorter link texts are not looked for in a page's text
 LABEL_BATCH = 200  # link labels matched per joined text when indexing
 BATCH_SEP = "\n|\n"  # joins short texts for one lexicon call; no term can match across it
 
 LINK_SIGNALS = frozenset({"anchor", "link-url"})
 TARGET_SIGNALS = frozenset({"title", "heading", "page-url"})
+ABOUT_PAGE_SIGNALS = TARGET_SIGNALS | {"text"}  # the page itself names the concept
 CHROME_REGIONS = frozenset({Region.HEADER.value, Region.NAV.value, Region.FOOTER.value})
+
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def load_data(name: str) -> dict:
+    """A YAML data file of assessors/data/ (social networks, app stores, chat widgets, months...)."""
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
 
 
 @cache
@@ -154,23 +176,53 @@ class SiteSignals:
         self._memo: dict[tuple[str, str], list[TermMatch]] = {}  # (concept, indexed text) -> its matches
         self._indexed: set[str] = set()  # texts already matched against every concept
         self._scan_texts: dict[str, str] = {}
+        self._link_spans: dict[str, list[tuple[int, int]]] = {}
         self._url_memo: dict[tuple[str, str], str | None] = {}
         self._pages_by_key: dict[str, PageDoc] = {}
+        self.misleading: dict[str, list[Candidate]] = {}  # concept -> links named for it to pages not about it
         for page in [*site.pages, *site.outside_pages]:
             self._pages_by_key.setdefault(url_key(page.url), page)
             self._pages_by_key.setdefault(url_key(page.final_url), page)
+        for alias in site.aliases:  # the same page seen under another URL ("/" and "/index.html")
+            if (page := site.page(alias)) is not None:
+                self._pages_by_key.setdefault(url_key(alias), page)
         home = site.home
         self.home_key = url_key(home.url_key) if home else ""
+        self.template_headings = template_headings(site.pages)
         # Each distinct (target, label) once, from the page where it carries most weight (home first).
+        # A link that leads to an error page is not a way to anything: it is kept apart, as dead.
+        broken = {url_key(url) for url in site.broken}
         self._links: dict[tuple[str, str], tuple[PageDoc, Link]] = {}
+        self.broken_links: list[tuple[PageDoc, Link]] = []
         for page, link in site.all_links():
             if urlsplit(link.url).scheme not in ("http", "https"):
                 continue
             key = (url_key(link.url), link.label.lower())
-            if key not in self._links:
+            if key[0] in broken:
+                self.broken_links.append((page, link))
+            elif key not in self._links:
                 self._links[key] = (page, link)
 
     # ------------------------------------------------------------------ primitives
+
+    @cached_property
+    def own_hosts(self) -> frozenset[str]:
+        """Hosts that are the portal itself: the one it was read from, the address its home page declares
+        (og:url) and the domain of its own e-mail addresses (info@district.uz). A copy served elsewhere still
+        links to its live address; such a link is the portal's own page, not another site."""
+        home = self.site.home
+        if home is None:
+            return frozenset({host(self.site.portal.home_url)})
+        providers = set(load_data("mail_providers.yaml").get("providers") or [])
+        found = {host(home.url_key), host(self.site.portal.home_url), host(home.meta.get("og:url", ""))}
+        for address in [*home.emails, *(a for a, _ in email_addresses(home))]:
+            domain = address.rpartition("@")[2].lower().removeprefix("www.")
+            if domain not in providers:
+                found.add(domain)
+        return frozenset(h for h in found if h)
+
+    def is_own(self, url: str) -> bool:
+        return host(url) in self.own_hosts
 
     def page_for(self, url: str) -> PageDoc | None:
         return self._pages_by_key.get(url_key(url))
@@ -202,6 +254,22 @@ class SiteSignals:
     def text_matches(self, concept: str, page: PageDoc) -> list[TermMatch]:
         """Matches of a concept in the first TEXT_SCAN_CHARS of a page's main text (indexed once per site)."""
         return self.find(concept, self.scan_text(page))
+
+    def in_link_text(self, page: PageDoc, match: TermMatch) -> bool:
+        """Does the match fall inside the text of one of the page's links (a menu or a list of links is
+        navigation, not content about the thing)?"""
+        key = page.url_key
+        spans = self._link_spans.get(key)
+        if spans is None:
+            text = self.scan_text(page)
+            spans = []
+            for label in {lk.text for lk in [*page.links, *page.dead_links] if len(lk.text) >= MIN_LINK_TEXT}:
+                at = text.find(label)
+                while at >= 0:
+                    spans.append((at, at + len(label)))
+                    at = text.find(label, at + len(label))
+            self._link_spans[key] = spans
+        return any(start <= match.start and match.end <= end for start, end in spans)
 
     def scan_text(self, page: PageDoc) -> str:
         key = page.url_key
@@ -268,13 +336,23 @@ class SiteSignals:
         scored = [(m, self.lang_factor(m, page)) for m in matches]
         return max(scored, key=lambda mf: (mf[1], mf[0].end - mf[0].start))
 
+    @cached_property
+    def lexicon_order(self) -> tuple[str, ...]:
+        """The lexicon's languages, the portal's own first (configured, then as detected on its pages)."""
+        own = [base_lang(lang) for lang in [*self.site.portal.languages, *self.site.languages]]
+        first = [lang for lang in dict.fromkeys(own) if lang in self.lexicon.languages]
+        return (*first, *(lang for lang in self.lexicon.languages if lang not in first))
+
     def looked_for(self, concepts: Iterable[str]) -> list[str]:
-        """Terms and URL patterns searched, for a not_met Finding."""
+        """Terms and URL patterns searched, for a not_met Finding: the portal's languages first, so that a
+        reviewer reads the words a person would have looked for on this portal."""
         out: list[str] = []
         for concept in concepts:
             try:
-                terms = self.lexicon.terms(concept)
-                patterns = self.lexicon.url_patterns(concept)
+                terms = list(dict.fromkeys(t for lang in self.lexicon_order for t in self.lexicon.terms(concept, lang)))
+                patterns = list(
+                    dict.fromkeys(p for lang in self.lexicon_order for p in self.lexicon.url_patterns(concept, lang))
+                )
             except (KeyError, ValueError):
                 out.append(f"{concept}: (no lexicon entry)")
                 continue
@@ -283,6 +361,31 @@ class SiteSignals:
             if patterns:
                 out.append(f"{concept} URL patterns: {', '.join(patterns[:15])}")
         return out
+
+    def dead_links_for(self, concepts: Iterable[str], limit: int = 5) -> list[Evidence]:
+        """Links named for the concepts that lead nowhere: '#', javascript:, a missing anchor, an error page."""
+        concepts = tuple(concepts)
+        found: dict[str, Evidence] = {}
+        dead = [(page, link, link.dead) for page in self.site.pages for link in page.dead_links]
+        dead += [(page, link, f"an error page (HTTP {self.site.broken.get(link.url, 'error')})")
+                 for page, link in self.broken_links]  # fmt: skip
+        for page, link, why in dead:
+            label = link.label
+            if not label or label.lower() in found or not any(self.find(c, label) for c in concepts):
+                continue
+            found[label.lower()] = Evidence(page.url_key, link.selector, label[:SNIPPET_CHARS],
+                                            note=f"link leads nowhere: {why} ({link.url[:80]})")  # fmt: skip
+            if len(found) >= limit:
+                break
+        return list(found.values())
+
+    def own_headings(self, page: PageDoc) -> list[Heading]:
+        """The page's own headings: on pages other than the home page, the template's headings (in the
+        header, menu or footer, or repeated on most pages: "Help & legal") say nothing about the page."""
+        headings = page.headings[:60]
+        if self.is_home(page):
+            return headings
+        return [h for h in headings if h.region not in CHROME_REGIONS and h.text not in self.template_headings]
 
     # ------------------------------------------------------------------ candidates
 
@@ -331,8 +434,11 @@ class SiteSignals:
             )  # fmt: skip
             if label and (best := self.best_match(concept, label, page)):
                 m, factor = best
-                weight = W_ANCHOR * factor + (W_CHROME_BONUS if chrome else 0.0)
-                cand(link.url, None).hits.append(Hit("anchor", weight, ev, m.term))
+                if len(label) <= ANCHOR_SHORT_LABEL or m.start < ANCHOR_HEAD_CHARS:
+                    weight = W_ANCHOR * factor + (W_CHROME_BONUS if chrome else 0.0)
+                    cand(link.url, None).hits.append(Hit("anchor", weight, ev, m.term))
+                else:  # deep in a card's description ("... and help with a rent shortfall"): a mention
+                    cand(link.url, None).hits.append(Hit("anchor-text", W_TEXT * factor / 2, ev, m.term))
             if pattern := self.url_match(concept, link.url):
                 cand(link.url, None).hits.append(Hit("link-url", W_LINK_URL, ev, pattern))
 
@@ -344,6 +450,12 @@ class SiteSignals:
             scanned = {url_key(c.page.url_key) for c in targets if c.page}
             for c in targets:
                 self._text_hit(concept, c.page, c)  # type: ignore[arg-type]
+            # A link named for the concept whose page, once read, never names it ("Ecology" -> the news
+            # template) is a broken promise, not a place where the concept lives.
+            # A page left empty once its template filler is dropped is not about anything either.
+            for key, c in list(found.items()):
+                if c.page is not None and (not c.signals & ABOUT_PAGE_SIGNALS or is_empty_page(c.page)):
+                    self.misleading.setdefault(concept, []).append(found.pop(key))
             if not found:  # nothing points at the concept: fall back to scanning text
                 for page in self.site.pages[:TEXT_SCAN_PAGES]:
                     if url_key(page.url_key) in scanned:
@@ -359,7 +471,7 @@ class SiteSignals:
         if page.title and (best := self.best_match(concept, page.title, page)):
             m, factor = best
             hits.append(Hit("title", W_TITLE * factor, Evidence(page.url_key, "title", page.title[:200]), m.term))
-        for h in page.headings[:60]:
+        for h in self.own_headings(page):
             if best := self.best_match(concept, h.text, page):
                 m, factor = best
                 weight = (W_HEADING_TOP if h.level <= 2 else W_HEADING) * factor
@@ -382,6 +494,29 @@ class SiteSignals:
         candidate.hits.append(Hit("text", weight, ev, m.term))
 
 
+def is_empty_page(page: PageDoc) -> bool:
+    """A page with nothing of its own once its template filler is dropped (a lorem-ipsum list under a real
+    title), or with no text at all, and nothing to use: no documents, form, embedded tool or contact details."""
+    if page.documents or page.iframes or any(form.sendable for form in page.forms):
+        return False
+    if any(link.url.startswith(("tel:", "mailto:")) for link in page.links) or contact_spots(page):
+        return False
+    words = len(page.text.split())
+    return words < NO_TEXT_WORDS or (bool(page.filler) and words < EMPTY_PAGE_WORDS)
+
+
+def template_headings(pages: list[PageDoc]) -> frozenset[str]:
+    """Heading texts that the site's template repeats on most pages."""
+    if len(pages) < 3:
+        return frozenset()
+    counts: dict[str, int] = {}
+    for page in pages:
+        for text in {h.text for h in page.headings}:
+            counts[text] = counts.get(text, 0) + 1
+    floor = max(3, TEMPLATE_SHARE * len(pages))
+    return frozenset(text for text, n in counts.items() if n >= floor)
+
+
 _SIGNALS: dict[int, tuple[weakref.ref, SiteSignals]] = {}
 
 
@@ -401,18 +536,35 @@ def signals_for(site: Site) -> SiteSignals:
 
 # Markup-level patterns (digits and e-mail syntax), not natural-language words.
 PHONE_RE = re.compile(r"(?<![\w.])(?:\+\d{1,3}[\s\-.]?)?\(?\d{2,5}\)?(?:[\s\-.]?\d{2,4}){2,4}(?![\w.])")
-EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+
+
+def contact_spots(page: PageDoc) -> list[tuple[int, str]]:
+    """Where the page's main text gives a phone number or an e-mail address: (offset, the number's digits or
+    the address), template placeholders left out."""
+    text = page.text[:TEXT_SCAN_CHARS]
+    spots: list[tuple[int, str]] = []
+    for m in PHONE_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if 7 <= len(digits) <= 15 and not _looks_like_date_or_year(m.group()) and not is_placeholder_phone(m.group()):
+            spots.append((m.start(), digits[-9:]))
+    for m in EMAIL_RE.finditer(text):
+        if not is_placeholder_email(m.group()):
+            spots.append((m.start(), m.group().lower()))
+    return sorted(spots)
 
 
 def phone_numbers(page: PageDoc) -> list[tuple[str, Evidence]]:
+    """Phone numbers of the page (tel: links and numbers in the text), template placeholders left out."""
     out: list[tuple[str, Evidence]] = []
     for link in page.links:
         if link.url.lower().startswith(("tel:", "callto:")):
             number = link.url.split(":", 1)[1]
+            if is_placeholder_phone(number) or is_placeholder_phone(link.text):
+                continue
             out.append((number, Evidence(page.url_key, link.selector, link.text or number, note="phone link")))
     for m in PHONE_RE.finditer(page.text[:TEXT_SCAN_CHARS]):
         digits = re.sub(r"\D", "", m.group())
-        if 7 <= len(digits) <= 15 and not _looks_like_date_or_year(m.group()):
+        if 7 <= len(digits) <= 15 and not _looks_like_date_or_year(m.group()) and not is_placeholder_phone(m.group()):
             snippet = snippet_around(page.text, m.start(), m.end())
             out.append((m.group().strip(), Evidence(page.url_key, "body", snippet, note="phone number in text")))
     return out
@@ -423,12 +575,16 @@ def _looks_like_date_or_year(value: str) -> bool:
 
 
 def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
+    """E-mail addresses of the page (mailto: links and addresses in the text), template placeholders left out."""
     out: list[tuple[str, Evidence]] = []
     for link in page.links:
         if link.url.lower().startswith("mailto:"):
             addr = link.url.split(":", 1)[1].split("?")[0]
-            out.append((addr, Evidence(page.url_key, link.selector, link.text or addr, note="e-mail link")))
+            if not is_placeholder_email(addr):
+                out.append((addr, Evidence(page.url_key, link.selector, link.text or addr, note="e-mail link")))
     for m in EMAIL_RE.finditer(page.text[:TEXT_SCAN_CHARS]):
+        if is_placeholder_email(m.group()):
+            continue
         snippet = snippet_around(page.text, m.start(), m.end())
         out.append((m.group(), Evidence(page.url_key, "body", snippet, note="e-mail address in text")))
     return out

@@ -22,6 +22,10 @@ class Site:
     outside_pages: list[PageDoc] = field(default_factory=list)
     # URL of a page seen again under another URL ("/index.html" for "/") -> the URL it is kept under
     aliases: dict[str, str] = field(default_factory=dict)
+    # URL -> HTTP status of the links the crawler followed to an error (404 ...): links that lead nowhere
+    broken: dict[str, int] = field(default_factory=dict)
+    # The crawl read every page it could reach (no page, depth or time cap hit): what was not found is absent.
+    crawl_complete: bool = False
 
     @cached_property
     def by_url(self) -> dict[str, PageDoc]:

@@ -21,6 +21,7 @@ from lxml import etree
 
 from crawler.links import is_document
 from crawler.scope import Scope
+from indicators.filler import filler_reason
 from indicators.language import detect_language, normalize_lang_tag
 from losi.models import Control, Form, FormField, Heading, Link, PageDoc, Region
 
@@ -28,6 +29,7 @@ MAX_BODY_BYTES = 5_000_000  # parse at most this much of a response
 MAX_LINKS = 5_000  # links kept per page (menus of real portals stay far below)
 MAX_TEXT_CHARS = 200_000  # main text cap
 MAX_DATES = 300
+MAX_EMAILS = 20
 MAX_HEADINGS = 300
 DETECT_CHARS = 5_000  # language detection reads this much of the main text
 
@@ -40,6 +42,16 @@ BLOCK_TAGS = frozenset({
     "fieldset", "label", "option", "figcaption", "address", "hr",
 })  # fmt: skip
 SKIP_INPUT_TYPES = frozenset({"hidden", "submit", "button", "image", "reset"})
+# Inputs a person types into that block a form's implicit submission (the Enter key) when there are several.
+TYPED_INPUT_TYPES = frozenset({
+    "text", "email", "tel", "search", "url", "number", "password", "date", "datetime-local", "month", "week",
+    "time",
+})  # fmt: skip
+STATIC_EXTENSIONS = (".html", ".htm", ".xhtml")
+# Leaf text blocks judged for template filler (containers are judged through their blocks).
+FILLER_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "dd", "blockquote", "figcaption", "span",
+               "div", "address")  # fmt: skip
+MAX_FILLER_SAMPLES = 10
 CONTROL_TAGS = frozenset({"button", "summary"})  # elements whose text names what clicking them opens
 CONTROL_ATTRS = ("aria-label", "title")
 MAX_CONTROLS = 400
@@ -71,6 +83,7 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _TIME_ATTR = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
 _YMD = re.compile(r"\b(\d{4})[./](\d{1,2})[./](\d{1,2})\b")
 _DMY = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b")
+EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 _HTML_SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|p|a)[\s>]", re.I)
 
 
@@ -186,6 +199,16 @@ def _worded_date_patterns() -> list[tuple[re.Pattern[str], tuple[str, str, str]]
     ]
 
 
+@cache
+def _month_year_pattern() -> re.Pattern[str] | None:
+    """A month name followed by a year ("august 2026")."""
+    forms, _ = _month_table()
+    if not forms:
+        return None
+    months = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"\b({months})\b\.?,?\s+(\d{{4}})\b", re.I | re.U)
+
+
 def _iso(y: int, m: int, d: int) -> str | None:
     if not 1900 <= y <= 2100:
         return None
@@ -213,12 +236,19 @@ def find_dates(text: str, limit: int = MAX_DATES) -> list[str]:
         day, month = (b, a) if b > 12 >= a else (a, b)  # 03/25/2024 is US order
         add(m.start(), _iso(y, month, day))
     forms, _ = _month_table()
+    spans: list[tuple[int, int]] = []
     for pattern, order in _worded_date_patterns():
         for m in pattern.finditer(text):
             parts = dict(zip(order, m.groups(), strict=True))
             month = forms.get(parts["m"].lower())
             if month:
                 add(m.start(), _iso(int(parts["y"]), month, int(parts["d"])))
+                spans.append(m.span())
+    if month_year := _month_year_pattern():
+        for m in month_year.finditer(text):  # "August 2026": the month as a whole, dated by its first day
+            month = forms.get(m.group(1).lower())
+            if month and not any(a < m.end() and m.start() < b for a, b in spans):
+                add(m.start(), _iso(int(m.group(2)), month, 1))
     for _, value in sorted(hits):
         found.setdefault(value, None)
         if len(found) >= limit:
@@ -337,6 +367,46 @@ def _absolute(base: str, href: str) -> str | None:
     return base_part
 
 
+def dead_href(href: str | None, anchors: set[str | None]) -> str:
+    """Why a link's href leads nowhere ("" when it leads somewhere): a link that is not a feature.
+
+    An empty href, "#", a javascript: URL, or a "#name" jump to an element the page does not have. A jump
+    to a section that exists ("#contacts" on a one-page site) and a single-page app's route ("#/news") lead
+    somewhere.
+    """
+    if href is None:
+        return "a link without an address (only a script runs)"
+    h = href.strip()
+    if not h:
+        return "an empty link"
+    if h.lower().startswith("javascript:"):
+        return "a javascript: link"
+    if h.startswith("#"):
+        fragment = h[1:]
+        if fragment.startswith(("/", "!/")):
+            return ""
+        if fragment in ("", "!", "0", "top"):
+            return "a '#' link"
+        if fragment not in anchors:
+            return f"a jump to a missing anchor {h[:40]}"
+    return ""
+
+
+def _drop_filler(root: Any) -> list[str]:
+    """Remove the page's template-filler text blocks (indicators/filler.py); say what was removed."""
+    samples: list[str] = []
+    for el in list(root.iter(*FILLER_TAGS)):
+        if el.getparent() is None or any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el):
+            continue  # already removed with a parent, or a container (its own blocks are judged)
+        text = _text_of(el)
+        if len(text) < 4 or not (why := filler_reason(text)):
+            continue
+        if len(samples) < MAX_FILLER_SAMPLES:
+            samples.append(f"{why}: {text[:80]}")
+        el.drop_tree()
+    return samples
+
+
 # --------------------------------------------------------------------------- forms
 
 
@@ -361,17 +431,19 @@ def _field_label(el: Any, labels_for: dict[str, str], by_id: dict[str, Any]) -> 
 
 
 def _parse_form(
-    form: Any, base: str, paths: _Paths, labels_for: dict[str, str], by_id: dict[str, Any]
+    form: Any, base: str, paths: _Paths, labels_for: dict[str, str], by_id: dict[str, Any], static: bool
 ) -> Form:
     fields: list[FormField] = []
     groups: dict[str, FormField] = {}
     submit_text = ""
+    has_submit = hidden = False
     for el in form.iter("input", "textarea", "select", "button"):
         tag = el.tag
         if tag == "button":
             btype = (el.get("type") or "submit").lower()
-            if btype == "submit" and not submit_text:
-                submit_text = _text_of(el) or collapse(el.get("value") or el.get("aria-label") or "")
+            if btype == "submit":
+                has_submit = True
+                submit_text = submit_text or _text_of(el) or collapse(el.get("value") or el.get("aria-label") or "")
             continue
         ftype = (
             "textarea"
@@ -380,11 +452,13 @@ def _parse_form(
             if tag == "select"
             else (el.get("type") or "text").lower()
         )
-        if ftype in ("submit", "image") and not submit_text:
-            submit_text = collapse(el.get("value") or el.get("alt") or el.get("aria-label") or "")
+        if ftype in ("submit", "image"):
+            has_submit = True
+            submit_text = submit_text or collapse(el.get("value") or el.get("alt") or el.get("aria-label") or "")
+        hidden = hidden or ftype == "hidden"
         if ftype in SKIP_INPUT_TYPES:
             continue
-        name = el.get("name") or el.get("id") or ""
+        name = (el.get("name") or "").strip()
         label = _field_label(el, labels_for, by_id)
         required = el.get("required") is not None or (el.get("aria-required") or "").lower() == "true"
         if ftype in ("radio", "checkbox") and name:
@@ -394,18 +468,21 @@ def _parse_form(
                 groups[name].required = groups[name].required or required
                 continue
             field = FormField(
-                name=name, type=ftype, label=label, required=required, options=[label] if label else []
-            )
+                name=name, id=el.get("id") or "", type=ftype, label=label, required=required,
+                options=[label] if label else [],
+            )  # fmt: skip
             groups[name] = field
             fields.append(field)
             continue
         options = [collapse(o.text_content()) for o in el.iter("option")] if tag == "select" else []
-        fields.append(
-            FormField(
-                name=name, type=ftype, label=label, required=required, options=[o for o in options if o]
-            )
-        )
-    action = _absolute(base, form.get("action") or "") or base
+        field = FormField(
+            name=name, id=el.get("id") or "", type=ftype, label=label, required=required,
+            options=[o for o in options if o],
+        )  # fmt: skip
+        fields.append(field)
+    raw_action = (form.get("action") or "").strip()
+    action = _absolute(base, raw_action) or base
+    same_page = urldefrag(action)[0] == urldefrag(base)[0]
     return Form(
         action=action,
         method=(form.get("method") or "get").strip().lower(),
@@ -414,7 +491,40 @@ def _parse_form(
         submit_text=submit_text,
         role=(form.get("role") or "").strip().lower(),
         region=region_of(form),
+        rejected=form_rejection(fields, raw_action, same_page and static and not hidden, has_submit),
     )
+
+
+def form_rejection(fields: list[FormField], raw_action: str, to_static_self: bool, has_submit: bool) -> str:
+    """Why what a person types into this form would not reach the portal ("" when it would).
+
+    to_static_self: the form sends to the static page it sits on (and carries no hidden server fields).
+    """
+    typed = [f for f in fields if f.type in TYPED_INPUT_TYPES or f.type == "textarea"]
+    if typed and not any(f.name for f in typed):
+        return "its fields have no name, so nothing typed into them is sent"
+    messages = [f for f in fields if f.type == "textarea"]
+    if messages and not any(f.name for f in messages):
+        return "its message box has no name, so the message is not sent"
+    if not has_submit and sum(f.type in TYPED_INPUT_TYPES for f in fields) != 1:
+        return "it has no submit button"
+    scheme = raw_action.split(":", 1)[0].lower() if ":" in raw_action else ""
+    if scheme == "javascript":
+        return "its action is a javascript: URL"
+    if scheme == "mailto":
+        return "it opens the visitor's mail program instead of sending to the portal"
+    if to_static_self:
+        return "it sends to the static page it is on, which cannot receive it"
+    return ""
+
+
+def is_static_response(url: str, headers: dict[str, str] | None) -> bool:
+    """A plain file served as is (an .html file, or a response with Last-Modified and no session cookie):
+    nothing on the server runs to receive a form sent back to it."""
+    if urlsplit(url).path.lower().endswith(STATIC_EXTENSIONS):
+        return True
+    keys = {k.lower() for k in headers or {}}
+    return "last-modified" in keys and "set-cookie" not in keys
 
 
 # --------------------------------------------------------------------------- controls
@@ -460,10 +570,22 @@ def _mark_blocks(root: Any) -> None:
             el.text = " " + (el.text or "")
 
 
+CHROME_XPATH = ".//header | .//nav | .//footer | .//*[@role='banner' or @role='navigation' or @role='contentinfo']"
+
+
+def _drop_chrome(el: Any) -> None:
+    """Remove the header, menus and footer inside el (broken markup often nests the site footer in <main>)."""
+    for chrome in el.xpath(CHROME_XPATH):
+        if chrome.getparent() is not None:
+            chrome.drop_tree()
+
+
 def _main_text(body: Any) -> str:
     main = _main_element(body)
     if main is not None:
-        text = _visible_text(main)
+        full = _visible_text(main)
+        _drop_chrome(main)
+        text = _visible_text(main) or full
         if text:
             return text
     articles = body.xpath("//article")
@@ -472,12 +594,7 @@ def _main_text(body: Any) -> str:
         if text:
             return text
     full = _visible_text(body)
-    chrome = body.xpath(
-        "//header | //nav | //footer | //*[@role='banner' or @role='navigation' or @role='contentinfo']"
-    )
-    for el in chrome:
-        if el.getparent() is not None:
-            el.drop_tree()
+    _drop_chrome(body)
     text = _visible_text(body)
     return text or full
 
@@ -517,11 +634,11 @@ def parse_page(
         )
     except (etree.ParserError, ValueError, etree.XMLSyntaxError):
         return page
-    _fill(page, root, base, scope)
+    _fill(page, root, base, scope, headers)
     return page
 
 
-def _fill(page: PageDoc, root: Any, base: str, scope: Scope) -> None:
+def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, str] | None = None) -> None:
     for b in root.xpath("//base[@href]")[:1]:
         base = _absolute(base, b.get("href")) or base
     paths = _Paths(root)
@@ -545,18 +662,29 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope) -> None:
         if el.getparent() is not None:
             el.drop_tree()
     page.controls = _controls(root, paths)  # what a visitor can click (scripts and templates dropped)
+    page.filler = _drop_filler(root)
 
     for h in root.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")[:MAX_HEADINGS]:
         text = _text_of(h)
         if text:
-            page.headings.append(Heading(int(h.tag[1]), text))
+            page.headings.append(Heading(int(h.tag[1]), text, region_of(h)))
 
     seen_docs: set[str] = set()
     internal_by_netloc: dict[str, bool] = {}
-    for a in root.xpath("//a[@href] | //area[@href]"):
+    anchors = {el.get("id") for el in root.xpath("//*[@id]")} | {el.get("name") for el in root.xpath("//a[@name]")}
+    for a in root.xpath("//a[@href] | //area[@href] | //a[not(@href)][@onclick]"):
         if len(page.links) >= MAX_LINKS:
             break
-        href = _absolute(base, a.get("href"))
+        raw = a.get("href")
+        if dead := dead_href(raw, anchors):
+            if len(page.dead_links) < MAX_LINKS:
+                page.dead_links.append(Link(
+                    url=(raw or "").strip()[:200], text=_text_of(a)[:500], region=region_of(a),
+                    title=collapse(a.get("title"))[:300], aria_label=collapse(a.get("aria-label"))[:300],
+                    selector=paths.selector(a), dead=dead,
+                ))  # fmt: skip
+            continue
+        href = _absolute(base, raw)
         if not href:
             continue
         netloc = urlsplit(href).netloc.lower()
@@ -580,7 +708,8 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope) -> None:
 
     by_id = {el.get("id"): el for el in root.xpath("//*[@id]")}
     labels_for = {lab.get("for"): _text_of(lab) for lab in root.xpath("//label[@for]")}
-    page.forms = [_parse_form(f, base, paths, labels_for, by_id) for f in root.xpath("//form")]
+    static = is_static_response(base, headers)
+    page.forms = [_parse_form(f, base, paths, labels_for, by_id, static) for f in root.xpath("//form")]
 
     time_dates = []
     for t in root.xpath("//time"):
@@ -593,5 +722,6 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope) -> None:
     dates = dict.fromkeys(d for d in time_dates if d)
     dates.update(dict.fromkeys(find_dates(full_text)))
     page.dates = list(dates)[:MAX_DATES]
+    page.emails = list(dict.fromkeys(m.group().lower() for m in EMAIL_RE.finditer(full_text)))[:MAX_EMAILS]
     page.text = _main_text(body)[:MAX_TEXT_CHARS]
     page.lang_detected = detect_language(page.text[:DETECT_CHARS]) if page.text else ""

@@ -97,6 +97,7 @@ class Link:
     hreflang: str = ""
     selector: str = ""  # CSS selector that finds the <a> on its page
     internal: bool = True  # inside the portal's crawl scope
+    dead: str = ""  # why the link leads nowhere ("a '#' link"); only on PageDoc.dead_links
 
     @property
     def label(self) -> str:
@@ -106,7 +107,8 @@ class Link:
 
 @dataclass
 class FormField:
-    name: str = ""
+    name: str = ""  # the name attribute: what the field is sent as ("" = what is typed here is not sent)
+    id: str = ""
     type: str = "text"  # input type, or "textarea" / "select"
     label: str = ""  # <label>, aria-label, placeholder, title (first found)
     required: bool = False
@@ -122,6 +124,11 @@ class Form:
     submit_text: str = ""
     role: str = ""  # role attribute, e.g. "search"
     region: str = Region.OTHER.value
+    rejected: str = ""  # why what a person types here would not reach the portal ("" = it would)
+
+    @property
+    def sendable(self) -> bool:
+        return not self.rejected
 
     def has_free_text(self) -> bool:
         return any(f.type == "textarea" for f in self.fields)
@@ -131,6 +138,7 @@ class Form:
 class Heading:
     level: int
     text: str
+    region: str = Region.OTHER.value  # header, nav and footer headings belong to the site's template
 
 
 @dataclass
@@ -173,6 +181,9 @@ class PageDoc:
     warc_file: str = ""
     warc_offset: int = -1
     controls: list[Control] = field(default_factory=list)  # clickable widgets the parsed text drops
+    dead_links: list[Link] = field(default_factory=list)  # links that go nowhere ("#", javascript:, missing anchor)
+    filler: list[str] = field(default_factory=list)  # template filler dropped from the page: "why: text…"
+    emails: list[str] = field(default_factory=list)  # e-mail addresses anywhere on the page (header, footer too)
 
     @property
     def url_key(self) -> str:

@@ -204,8 +204,12 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
     aliases: dict[str, str] = {}
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None
+    broken: dict[str, int] = {}
     for capture in iter_captures(files):
-        if capture.status >= 400 or capture.aux:  # robots.txt answered with an HTML page is not a page
+        if capture.aux:  # robots.txt answered with an HTML page is not a page
+            continue
+        if capture.status >= 400:
+            broken.setdefault(capture.url, capture.status)
             continue
         doc = parse_page(
             capture.body,
@@ -250,6 +254,8 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
         portal_dir=files.root,
         outside_pages=list(outside.values()),
         aliases=aliases,
+        broken={url: status for url, status in broken.items() if url not in inside and url not in outside},
+        crawl_complete=_read_json(files.crawl_summary).get("status") == "ok",
     )
 
 

@@ -3,28 +3,38 @@ and the data files under assessors/data/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from assessors.signals import MET_SCORE, REVIEW_SCORE, Candidate, SiteSignals, snippet_around
+from assessors.signals import (
+    MET_SCORE,
+    OTHER_LANGUAGE_FACTOR,
+    REVIEW_SCORE,
+    TEXT_SCAN_CHARS,
+    W_HEADING_TOP,
+    Candidate,
+    SiteSignals,
+    signals_for,
+    snippet_around,
+)
+from assessors.site import Site
 from indicators.catalog import Indicator
 from indicators.lexicon import TermMatch
 from losi.models import Evidence, Finding, Method, PageDoc, Verdict
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MAX_CANDIDATES = 8
 NEWS_CONCEPT = "news"
-
-
-@cache
-def load_data(name: str) -> dict[str, Any]:
-    """A YAML data file of assessors/data/ (social networks, app stores, chat widgets, months)."""
-    with open(DATA_DIR / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+UNAVAILABLE_CONCEPT = "unavailable"  # "coming soon", "under construction", "nothing found": vetoes a stub page
+IN_PERSON_CONCEPT = "in-person-only"  # "only in person", "not available online": vetoes what it is said of
+NEGATIVE_CONCEPTS = (UNAVAILABLE_CONCEPT, IN_PERSON_CONCEPT)
+STUB_WORDS = 40  # a page this short (words of main text) that says "coming soon" ...
+STUB_REST_WORDS = 12  # ... and says little else besides that sentence is a stub
+VETO_WINDOW = 200  # a sentence around a concept's mention reaches at most this far each side
+VETO_SPOTS = 5  # mentions of a concept checked per page
+MAX_VETO_CHECKS = 10  # candidates checked for a veto
+NOT_FOUND_CONFIDENCE = 0.6  # not_met on a completely read site where only weak candidates exist
+TOP_HEADING_WEIGHT = W_HEADING_TOP * OTHER_LANGUAGE_FACTOR  # an h1/h2 hit, even in another language
 
 
 def param(indicator: Indicator, key: str, default: Any) -> Any:
@@ -94,6 +104,40 @@ def review(
     )  # fmt: skip
 
 
+def undecided(
+    site: Site,
+    indicator: Indicator,
+    rule_id: str,
+    explanation: str,
+    candidates: Sequence[str],
+    evidence: Sequence[Evidence] = (),
+    looked_for: Sequence[str] = (),
+    *,
+    worth_a_look: bool = False,
+    confidence: float = 0.4,
+    details: dict[str, Any] | None = None,
+) -> Finding:
+    """A candidate that does not prove the indicator. A person looks at it (needs_review) when it may still
+    hold the thing (a link to a page the crawl did not read, a page titled for it) or when the crawl did not
+    finish. Otherwise the whole site was read and nothing qualifies: the UN answer is 0 (not_met), with the
+    candidate named for whoever wants to check."""
+    if worth_a_look or not site.crawl_complete:
+        return review(indicator, rule_id, explanation, candidates, evidence, looked_for, confidence, details)
+    return not_met(indicator, rule_id, f"{explanation} (the whole site was read; nothing else qualifies)",
+                   looked_for, confidence=NOT_FOUND_CONFIDENCE, candidates=candidates, evidence=evidence,
+                   details=details)  # fmt: skip
+
+
+def worth_a_look(sig: SiteSignals, c: Candidate) -> bool:
+    """May the candidate still hold the thing: a link naming it to a page of the portal the crawl did not
+    read, or a page whose title or top heading names it."""
+    if c.page is None:
+        return on_home_host(sig.site, c.url) and any(h.signal == "anchor" for h in c.hits)
+    if sig.is_home(c.page):  # the home page's headings are news headlines and teasers of everything
+        return False
+    return any(h.signal == "title" or (h.signal == "heading" and h.weight >= TOP_HEADING_WEIGHT) for h in c.hits)
+
+
 def not_assessed(indicator: Indicator, rule_id: str, reason: str) -> Finding:
     """The rule could not decide (a probe missing or failed): a person has to, for the reason given."""
     return Finding(
@@ -120,6 +164,7 @@ def decide_by_candidates(
     params.require_concepts: a met page must also mention each of these concepts (title, headings, text
     or URL): a consultations page is participatory land-use planning only if it names the master plan.
     params.needs_page: a bare link (no crawled page behind it) is at most needs_review.
+    params.needs_dates: a met page must carry a date (an outcome is dated).
     params.text_context: the text_terms fallback only reads pages about one of these concepts.
     """
     min_score = float(param(indicator, "min_score", MET_SCORE))
@@ -129,6 +174,10 @@ def decide_by_candidates(
     # A single news item that mentions the topic is not a section about it ("road repairs finished").
     cands = [c for c in all_cands if not is_news_item(sig, c)]
     items = [c for c in all_cands if is_news_item(sig, c) and c.score >= review_score]
+    # A page about it that says "coming soon" / "only in person" proves the opposite.
+    vetoes = {c.url: v for c in cands[:MAX_VETO_CHECKS] if c.score >= review_score and c.page is not None
+              and (v := negative_statement(sig, c.page, concepts)) is not None}  # fmt: skip
+    cands = [c for c in cands if c.url not in vetoes]
     text_terms = int(param(indicator, "text_terms", 0))
     weak = not cands or cands[0].score < min_score
     context = tuple(param(indicator, "text_context", ()))
@@ -140,6 +189,10 @@ def decide_by_candidates(
         return met(indicator, rule_id, f"{what}: {page.url_key} names {len(matches)} of its terms", [ev], 0.6,
                    urls, {"terms": sorted({m.term for m in matches})})  # fmt: skip
     if not cands or cands[0].score < review_score:
+        if vetoes:
+            url, veto = next(iter(vetoes.items()))
+            return not_met(indicator, rule_id, f"the page about {what} says it is not there: {url} ({veto.note})",
+                           sig.looked_for(concepts), confidence=0.7, candidates=urls, evidence=[veto])  # fmt: skip
         if items:
             return review(indicator, rule_id, f"only news items mention {what}: {describe(items[0])}", urls,
                           items[0].evidence(), sig.looked_for(concepts), confidence=0.4)  # fmt: skip
@@ -150,18 +203,18 @@ def decide_by_candidates(
         good = [c for c in cands if c.score >= min_score and not unqualified(sig, indicator, c)]
         if not good:
             details = {"score": best.score, "signals": sorted(best.signals), "lacks": lacking}
-            return review(indicator, rule_id, f"possible {what}, but {lacking}: {describe(best)}", urls,
-                          best.evidence(), sig.looked_for([*concepts, *param(indicator, "require_concepts", ())]),
-                          confidence=0.45, details=details)  # fmt: skip
+            return undecided(sig.site, indicator, rule_id, f"possible {what}, but {lacking}: {describe(best)}", urls,
+                             best.evidence(), sig.looked_for([*concepts, *param(indicator, "require_concepts", ())]),
+                             confidence=0.45, details=details)  # fmt: skip
         best = good[0]
     details = {"score": best.score, "signals": sorted(best.signals), "terms": best.terms()}
     if best.score >= min_score:
         return met(
             indicator, rule_id, f"{what} found: {describe(best)}", best.evidence(), best.confidence, urls, details
         )
-    return review(
-        indicator, rule_id, f"possible {what}, weak evidence: {describe(best)}", urls, best.evidence(),
-        sig.looked_for(concepts), confidence=0.4, details=details,
+    return undecided(
+        sig.site, indicator, rule_id, f"possible {what}, weak evidence: {describe(best)}", urls, best.evidence(),
+        sig.looked_for(concepts), worth_a_look=worth_a_look(sig, best), details=details,
     )  # fmt: skip
 
 
@@ -172,6 +225,8 @@ def unqualified(sig: SiteSignals, indicator: Indicator, c: Candidate) -> str:
     for concept in param(indicator, "require_concepts", ()):
         if c.page is None or not page_mentions(sig, concept, c.page):
             return f"the page does not mention {concept}"
+    if param(indicator, "needs_dates", False) and (c.page is None or not c.page.dates):
+        return "the page gives no date"
     return ""
 
 
@@ -179,7 +234,7 @@ def page_mentions(sig: SiteSignals, concept: str, page: PageDoc) -> bool:
     """Does the page's title, a heading, its URL or its main text name the concept?"""
     if sig.find(concept, page.title) or sig.url_match(concept, page.url_key):
         return True
-    return any(sig.find(concept, h.text) for h in page.headings[:60]) or bool(sig.text_matches(concept, page))
+    return any(sig.find(concept, h.text) for h in sig.own_headings(page)) or bool(sig.text_matches(concept, page))
 
 
 def pages_about(sig: SiteSignals, concepts: Sequence[str]) -> set[str]:
@@ -211,11 +266,64 @@ def text_only_page(
     for page in sig.site.pages:
         if is_news_page(sig, page) or (within is not None and page.url_key not in within):
             continue
-        matches = [m for cn in concepts for m in sig.text_matches(cn, page)]
+        matches = [m for cn in concepts for m in sig.text_matches(cn, page) if not sig.in_link_text(page, m)]
+        if not matches:
+            continue
+        if sig.is_home(page):
+            continue  # the home page's blurbs are about everything; a section of it has its own heading hit
         distinct = {m.term for m in matches}
-        if len(distinct) >= min_terms and (best is None or len(distinct) > len({m.term for m in best[1]})):
+        better = len(distinct) >= min_terms and (best is None or len(distinct) > len({m.term for m in best[1]}))
+        if better and negative_statement(sig, page, concepts) is None:
             best = (page, matches)
     return best
+
+
+SENTENCE_END = re.compile(r"[.;!?\n]")
+
+
+def sentence_at(text: str, start: int, end: int) -> str:
+    """The sentence of `text` around the span (punctuation bounds it; at most VETO_WINDOW each side)."""
+    lo = max(0, start - VETO_WINDOW)
+    ends = [m.end() for m in SENTENCE_END.finditer(text, lo, start)]
+    stop = SENTENCE_END.search(text, end, end + VETO_WINDOW)
+    return text[ends[-1] if ends else lo : stop.start() if stop else end + VETO_WINDOW]
+
+
+def negative_statement(sig: SiteSignals, page: PageDoc, concepts: Sequence[str] = ()) -> Evidence | None:
+    """A statement on the page that vetoes it as proof: "coming soon" / "under construction" in its title or
+    heading, or as nearly all a short page says (a stub); "coming soon" or "only in person" in the sentence
+    that names one of the concepts ("results will be published later" vetoes the results, not the survey
+    described beside them)."""
+    text = page.text[:TEXT_SCAN_CHARS]
+    places: list[tuple[str, str, tuple[str, ...]]] = [(page.title, "title", (UNAVAILABLE_CONCEPT,))]
+    places += [(h.text, "heading", (UNAVAILABLE_CONCEPT,)) for h in sig.own_headings(page)[:10]]
+    if len(text.split()) <= STUB_WORDS:
+        for m in sig.find(UNAVAILABLE_CONCEPT, text)[:1]:
+            sentence = sentence_at(text, m.start, m.end)
+            if len(text.split()) - len(sentence.split()) <= STUB_REST_WORDS:
+                places.append((text, "body", (UNAVAILABLE_CONCEPT,)))
+    for source, where, kinds in places:
+        if veto := _statement(sig, page, source, where, kinds):
+            return veto
+    # Said of the thing itself: only when every sentence that names it says so (a page may describe the
+    # survey it runs and add that its results will be published later).
+    mentions = [m for concept in concepts for m in sig.text_matches(concept, page)[:VETO_SPOTS]]
+    vetoes = [_statement(sig, page, sentence_at(text, m.start, m.end), "body", NEGATIVE_CONCEPTS) for m in mentions]
+    return vetoes[0] if vetoes and all(vetoes) else None
+
+
+def _statement(sig: SiteSignals, page: PageDoc, source: str, where: str, kinds: Sequence[str]) -> Evidence | None:
+    for kind in kinds:
+        if found := sig.find(kind, source):
+            m = found[0]
+            return Evidence(page.url_key, where, snippet_around(source, m.start, m.end),
+                            note=f"the page says '{m.text}'")  # fmt: skip
+    return None
+
+
+def on_home_host(site: Site, url: str) -> bool:
+    """Is the URL on the portal itself (the host it was read from, or its live address named on it)?"""
+    return signals_for(site).is_own(url)
 
 
 def concepts_or_error(indicator: Indicator) -> tuple[str, ...]:

@@ -12,11 +12,12 @@ from assessors.rules.common import (
     concepts_or_error,
     decide_by_candidates,
     describe,
-    load_data,
     met,
+    negative_statement,
     not_met,
     param,
     review,
+    undecided,
 )
 from assessors.signals import (
     CHROME_REGIONS,
@@ -24,6 +25,7 @@ from assessors.signals import (
     Candidate,
     SiteSignals,
     email_addresses,
+    load_data,
     phone_numbers,
     signals_for,
     url_key,
@@ -32,6 +34,8 @@ from assessors.site import Site
 from indicators.catalog import Indicator
 from indicators.language import language_versions
 from losi.models import Evidence, Finding, PageDoc
+
+MIN_LANGUAGE_TEXT = 200  # characters of main text before a page's detected language is trusted
 
 
 def page_day(page: PageDoc) -> date:
@@ -46,7 +50,7 @@ def contact_facts(page: PageDoc) -> list[Evidence]:
     """Phone numbers, e-mail addresses and message forms on a page."""
     facts = [ev for _, ev in phone_numbers(page)[:2]] + [ev for _, ev in email_addresses(page)[:2]]
     for form in page.forms:
-        if form.role != "search" and form.has_free_text():
+        if form.role != "search" and form.has_free_text() and form.sendable:
             facts.append(Evidence(page.url_key, form.selector, form.submit_text or "form", note="message form"))
     return facts
 
@@ -69,8 +73,8 @@ def contact_details(site: Site, indicator: Indicator) -> Finding:
     cands = [c for c in sig.candidates_any(concepts) if c.score >= REVIEW_SCORE]
     urls = candidate_urls(cands)
     for c in cands[:10]:
-        if c.page is None:
-            continue
+        if c.page is None or negative_statement(sig, c.page, concepts) is not None:
+            continue  # "contact details on this page are illustrative"
         facts = contact_facts(c.page)
         if facts:
             conf = 0.95 if c.strength >= 2 else 0.8
@@ -88,8 +92,8 @@ def contact_details(site: Site, indicator: Indicator) -> Finding:
         if chrome_facts:
             return met(indicator, rid, "contact section on the home page", chrome_facts[:3], 0.7, urls)
     if cands:
-        return review(
-            indicator, rid, f"contact page candidate without phone, e-mail or form: {describe(cands[0])}",
+        return undecided(
+            site, indicator, rid, f"contact page candidate without phone, e-mail or form: {describe(cands[0])}",
             urls, cands[0].evidence(), sig.looked_for(concepts),
         )  # fmt: skip
     looked = [*sig.looked_for(concepts), "tel: and mailto: links", "phone and e-mail patterns", "forms"]
@@ -160,7 +164,9 @@ def _dated_section(site: Site, indicator: Indicator, rid: str, what: str, want_f
         if c.page is None or not (c.signals & {"anchor", "title", "heading", "link-url", "page-url"}):
             continue
         dates = sorted(set(c.page.dates))
-        if len(dates) >= min_items and (best is None or len(dates) > len(best[1])):
+        if not want_future:  # news dated after the crawl is not published news (template demo content)
+            dates = [d for d in dates if d <= page_day(c.page).isoformat()]
+        if len(dates) >= min_items and (best is None or _better_dated(dates, best[1], want_future, c.page)):
             best = (c, dates)
     if best is not None:
         c, dates = best
@@ -168,16 +174,26 @@ def _dated_section(site: Site, indicator: Indicator, rid: str, what: str, want_f
         future = [d for d in dates if d >= today.isoformat()]
         details = {"dated_items": len(dates), "latest": dates[-1], "upcoming": len(future), "score": c.score}
         if want_future and not future:
-            return review(indicator, rid, f"{what} at {c.url} has {len(dates)} dates, none upcoming",
-                          urls, c.evidence(), confidence=0.5, details=details)  # fmt: skip
+            return undecided(site, indicator, rid, f"{what} at {c.url} has {len(dates)} dates, none upcoming",
+                             urls, c.evidence(), confidence=0.5, details=details)  # fmt: skip
         ev = [*c.evidence(3), Evidence(c.url, "body", f"{len(dates)} dated items, latest {dates[-1]}")]
         conf = 0.95 if c.strength >= 2 else 0.8
         return met(indicator, rid, f"{what} at {c.url} with {len(dates)} dated items (latest {dates[-1]})",
                    ev, conf, urls, details)  # fmt: skip
     if cands:
-        return review(indicator, rid, f"possible {what} without enough dated items: {describe(cands[0])}",
-                      urls, cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
+        return undecided(site, indicator, rid, f"possible {what} without enough dated items: {describe(cands[0])}",
+                         urls, cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
     return not_met(indicator, rid, f"no {what} found", [*sig.looked_for(concepts), f"pages with >= {min_items} dates"])
+
+
+def _better_dated(dates: list[str], than: list[str], want_future: bool, page: PageDoc) -> bool:
+    """More dated items wins; for events, a page with upcoming dates wins over one with only past ones."""
+    if want_future:
+        today = page_day(page).isoformat()
+        upcoming, other = any(d >= today for d in dates), any(d >= today for d in than)
+        if upcoming != other:
+            return upcoming
+    return len(dates) > len(than)
 
 
 @rule(
@@ -214,7 +230,7 @@ def other_language(site: Site, indicator: Indicator) -> Finding:
     rid = "other-language"
     home = site.home
     assert home is not None
-    primary = (site.portal.languages[:1] or [home.lang_declared or home.lang_detected or ""])[0].split("-")[0]
+    primary = (site.portal.languages[:1] or [_main_language(site) or home.lang_declared])[0].split("-")[0]
     versions = language_versions(home.links, home.url_key)
     others = {lang: url for lang, url in versions.items() if lang.split("-")[0] != primary}
     sig: SiteSignals = signals_for(site)
@@ -244,8 +260,8 @@ def other_language(site: Site, indicator: Indicator) -> Finding:
         return met(indicator, rid, why, evidence[:5], conf, list(others.values())[:8], details)
     by_lang: dict[str, list[PageDoc]] = {}
     for page in site.pages:
-        lang = (page.lang_detected or page.lang_declared).split("-")[0]
-        if lang and lang != primary and len(page.text) >= 200:
+        lang = page.lang_detected.split("-")[0]  # what the text is in, not what the template declares
+        if lang and lang != primary and len(page.text) >= MIN_LANGUAGE_TEXT:
             by_lang.setdefault(lang, []).append(page)
     langs = {lang: pages for lang, pages in by_lang.items() if len(pages) >= int(param(indicator, "min_pages", 2))}
     if langs:
@@ -263,6 +279,15 @@ def other_language(site: Site, indicator: Indicator) -> Finding:
         )
     return not_met(indicator, rid, why, ["language switcher links, hreflang", "detected language of every page"],
                    details={"pages_by_language": {k: len(v) for k, v in by_lang.items()}})  # fmt: skip
+
+
+def _main_language(site: Site) -> str:
+    """The language most of the portal's text is in (templates often declare lang="en" on any content)."""
+    counts: dict[str, int] = {}
+    for page in site.pages:
+        if page.lang_detected and len(page.text) >= MIN_LANGUAGE_TEXT:
+            counts[page.lang_detected] = counts.get(page.lang_detected, 0) + 1
+    return max(counts, key=lambda lang: counts[lang]) if counts else ""
 
 
 # --------------------------------------------------------------------------- mobile apps (#283)
@@ -324,7 +349,7 @@ def emergency_alerts(site: Site, indicator: Indicator) -> Finding:
         if c.page is None:
             continue
         for form in c.page.forms:
-            if form.role != "search" and any(f.type in ("email", "tel") for f in form.fields):
+            if form.role != "search" and form.sendable and any(f.type in ("email", "tel") for f in form.fields):
                 ev = Evidence(c.page.url_key, form.selector, form.submit_text or "subscription form",
                               note="subscription form")  # fmt: skip
                 return met(indicator, rid, f"alert subscription form on {c.url}", [*c.evidence(1), ev], 0.85, urls)
@@ -364,8 +389,8 @@ def satisfaction_results(site: Site, indicator: Indicator) -> Finding:
                 return met(indicator, rid, f"satisfaction figure on {page.url_key}", [ev], 0.65,
                            candidate_urls(cands) or [page.url_key])  # fmt: skip
     if cands:
-        return review(indicator, rid, f"satisfaction page without figures: {describe(cands[0])}",
-                      candidate_urls(cands), cands[0].evidence())  # fmt: skip
+        return undecided(site, indicator, rid, f"satisfaction page without figures: {describe(cands[0])}",
+                         candidate_urls(cands), cands[0].evidence())  # fmt: skip
     return not_met(indicator, rid, "no satisfaction results found", [*sig.looked_for(concepts), "percent figures"])
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from assessors.registry import rule
-from assessors.rules.common import candidate_urls, concepts_or_error, describe, met, not_met, param, review
-from assessors.rules.content import contact_facts
-from assessors.signals import REVIEW_SCORE, host, signals_for
+from assessors.rules.common import candidate_urls, concepts_or_error, describe, met, not_met, param, review, undecided
+from assessors.rules.literacy import social_platform
+from assessors.signals import (
+    CHROME_REGIONS,
+    REVIEW_SCORE,
+    SiteSignals,
+    contact_spots,
+    host,
+    signals_for,
+    snippet_around,
+)
 from assessors.site import Site
+from crawler.links import is_file
 from indicators.catalog import Indicator
-from losi.models import Evidence, Finding
+from losi.models import Evidence, Finding, Link, PageDoc
 
 
 @rule(
@@ -52,19 +63,40 @@ def heads_of_departments(site: Site, indicator: Indicator) -> Finding:
     leaders = concepts[0]  # the first concept names the leadership; the others (contacts) only find pages
     for c in cands[:10]:
         if c.page is not None and (c.concept == leaders or sig.text_matches(leaders, c.page)):
-            facts = contact_facts(c.page)
-            if len(facts) >= min_contacts:
-                return met(indicator, rid, f"leadership page {c.url} with {len(facts)} contact details",
-                           [*c.evidence(2), *facts[:3]], 0.75, urls)  # fmt: skip
+            found = leaders_with_contacts(sig, c.page, leaders)
+            if len(found) >= min_contacts:
+                return met(indicator, rid, f"leadership page {c.url}: {len(found)} heads, each with a contact",
+                           [*c.evidence(2), *found[:3]], 0.75, urls)  # fmt: skip
     about = [c for c in cands if c.concept == leaders and c.page is not None and c.signals & {"title", "heading"}]
-    if about:  # the leadership page itself was read and lists no phones or e-mails
-        return not_met(indicator, rid, f"the leadership page lists no contact details: {about[0].url}",
-                       [*sig.looked_for([leaders]), "phone numbers, e-mail addresses, tel:/mailto: links"],
+    if about:  # the leadership page itself was read and does not give heads with their contacts
+        return not_met(indicator, rid, f"the leadership page does not give {min_contacts} heads each with a phone "
+                       f"or e-mail: {about[0].url}", [*sig.looked_for([leaders]), "a phone number or e-mail "
+                       f"address next to each position (within {NEAR_CONTACT_CHARS} characters)"],
                        confidence=0.6, candidates=urls)  # fmt: skip
     if cands:
-        return review(indicator, rid, f"leadership page without contact details: {describe(cands[0])}", urls,
-                      cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
+        return undecided(site, indicator, rid, f"leadership page without contact details: {describe(cands[0])}",
+                         urls, cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
     return not_met(indicator, rid, "no leadership page found", sig.looked_for(concepts))
+
+
+NEAR_CONTACT_CHARS = 300  # a phone or e-mail this close to a position belongs to that person's entry
+
+
+def leaders_with_contacts(sig: SiteSignals, page: PageDoc, leaders: str) -> list[Evidence]:
+    """Positions named on the page (hokim, head of department...) each with its own phone or e-mail nearby:
+    one per distinct contact, so a card repeated three times counts once."""
+    text = page.text
+    spots = contact_spots(page)
+    found: dict[str, Evidence] = {}
+    for m in sig.text_matches(leaders, page):
+        near = [(abs(at - m.start), value) for at, value in spots if abs(at - m.start) <= NEAR_CONTACT_CHARS]
+        if not near:
+            continue
+        value = min(near)[1]
+        if value not in found:
+            found[value] = Evidence(page.url_key, "body", snippet_around(text, m.start, m.end + 80),
+                                    note=f"{m.text} with contact {value}")  # fmt: skip
+    return list(found.values())
 
 
 @rule(
@@ -83,12 +115,34 @@ def agency_links(site: Site, indicator: Indicator) -> Finding:
     for c in cands[:10]:
         if c.page is None:
             continue
-        external = {host(lk.url): lk for lk in c.page.links if not lk.internal and lk.url.startswith("http")}
+        external = {host(lk.url): lk for lk in agency_site_links(sig, c.page)}
         if len(external) >= min_hosts:
             ev = [Evidence(c.page.url_key, lk.selector, lk.label or lk.url, note=f"link to {h}")
                   for h, lk in list(external.items())[:3]]  # fmt: skip
             return met(indicator, rid, f"{c.url} links to {len(external)} external sites",
                        [*c.evidence(2), *ev], 0.8, urls)  # fmt: skip
     if cands:
-        return review(indicator, rid, f"agency-links candidate: {describe(cands[0])}", urls, cands[0].evidence())
+        return undecided(site, indicator, rid, f"no page about it links to {min_hosts} other organisations' sites: "
+                         f"{describe(cands[0])}", urls, cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
     return not_met(indicator, rid, "no section with links to other agencies", sig.looked_for(concepts))
+
+
+MAX_AGENCY_PATH_SEGMENTS = 2  # a link to an agency's site, not to one document deep inside it
+
+
+def agency_site_links(sig: SiteSignals, page: PageDoc) -> list[Link]:
+    """Links to other organisations' sites: external, not a social network, to a site's home or a section
+    rather than one document; on pages other than the home page, only those in the page's own content
+    (the template's footer links are counted once, on the home page)."""
+    out = []
+    for link in page.links:
+        if link.internal or not link.url.startswith(("http:", "https:")) or social_platform(link.url) is not None:
+            continue
+        if sig.is_own(link.url):
+            continue  # the portal's own live address
+        if not sig.is_home(page) and link.region in CHROME_REGIONS:
+            continue
+        segments = [p for p in urlsplit(link.url).path.split("/") if p]
+        if len(segments) <= MAX_AGENCY_PATH_SEGMENTS and not is_file(link.url):
+            out.append(link)
+    return out

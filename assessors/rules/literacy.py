@@ -11,15 +11,16 @@ from assessors.rules.common import (
     concepts_or_error,
     decide_by_candidates,
     describe,
-    load_data,
     met,
     not_met,
     review,
+    undecided,
+    worth_a_look,
 )
-from assessors.signals import CHROME_REGIONS, PHONE_RE, REVIEW_SCORE, page_controls, signals_for
+from assessors.signals import CHROME_REGIONS, PHONE_RE, REVIEW_SCORE, load_data, page_controls, signals_for
 from assessors.site import Site
 from indicators.catalog import Indicator
-from losi.models import Evidence, Finding, Region
+from losi.models import Evidence, Finding, Region, Verdict
 
 NEAR_CHARS = 150  # a phone number this close to a help-line term belongs to it
 
@@ -64,8 +65,9 @@ def privacy_policy(site: Site, indicator: Indicator) -> Finding:
             return met(indicator, rid, f"link to a privacy statement {c.url} (target not crawled)",
                        c.evidence(), 0.65, urls, {"score": c.score})  # fmt: skip
     if cands and cands[0].score >= REVIEW_SCORE:
-        return review(indicator, rid, f"privacy candidate not linked from home/footer or not about it: "
-                      f"{describe(cands[0])}", urls, cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
+        return undecided(site, indicator, rid, f"privacy candidate not linked from home/footer or not about it: "
+                         f"{describe(cands[0])}", urls, cands[0].evidence(), sig.looked_for(concepts),
+                         worth_a_look=worth_a_look(sig, cands[0]))  # fmt: skip
     return not_met(indicator, rid, "no privacy statement linked from the home page or footer",
                    [*sig.looked_for(concepts), "home page links, footer links"], candidates=urls)  # fmt: skip
 
@@ -144,10 +146,26 @@ def login(site: Site, indicator: Indicator) -> Finding:
     rid = "login"
     for page in site.pages:
         for form in page.forms:
-            if any(f.type == "password" for f in form.fields):
+            if form.sendable and any(f.type == "password" for f in form.fields):
                 ev = Evidence(page.url_key, form.selector, form.submit_text or "login form", note="password form")
                 return met(indicator, rid, f"login form on {page.url_key}", [ev], 0.9)
     return decide_by_candidates(signals_for(site), indicator, rid, concepts_or_error(indicator), "login")
+
+
+@rule(
+    "own-data",
+    "Users can see or change the data the city holds on them (behind a login).",
+    "Needs a login: where the portal has one (the login rule), a person signs in and checks (needs_review); a "
+    "portal without any login, read completely, has no own data to show (not_met).",
+)
+def own_data(site: Site, indicator: Indicator) -> Finding:
+    rid = "own-data"
+    account = login(site, indicator)
+    if account.verdict == Verdict.MET:
+        return review(indicator, rid, f"sign in and look for the data the city holds: {account.explanation}",
+                      account.candidates, account.evidence, account.looked_for, confidence=0.3)  # fmt: skip
+    return undecided(site, indicator, rid, "the portal has no login, so no personal data can be seen or changed",
+                     account.candidates, account.evidence, account.looked_for)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- chat (#270a, #270b)
@@ -261,7 +279,7 @@ def helpdesk_phone(site: Site, indicator: Indicator) -> Finding:
                 ev = Evidence(page.url_key, link.selector, link.label, note=link.url)
                 return met(indicator, rid, "help-line phone link", [ev], 0.85, candidate_urls(cands))
     if cands and cands[0].score >= REVIEW_SCORE:
-        return review(indicator, rid, f"help-line candidate without a phone number: {describe(cands[0])}",
-                      candidate_urls(cands), cands[0].evidence())  # fmt: skip
+        return undecided(site, indicator, rid, f"help-line candidate without a phone number: {describe(cands[0])}",
+                         candidate_urls(cands), cands[0].evidence())  # fmt: skip
     return not_met(indicator, rid, "no help-line phone number found",
                    [*sig.looked_for(concepts), "phone numbers near those terms"])  # fmt: skip

@@ -10,27 +10,35 @@ from assessors.rules.common import (
     concepts_or_error,
     decide_by_candidates,
     describe,
+    is_news_item,
     is_news_page,
     met,
     not_met,
+    on_home_host,
     param,
     review,
+    undecided,
 )
 from assessors.rules.content import page_day
+from assessors.rules.literacy import social_platform
 from assessors.signals import (
+    CHROME_REGIONS,
+    MET_SCORE,
     REVIEW_SCORE,
     TEXT_SCAN_CHARS,
     Candidate,
     SiteSignals,
     email_addresses,
+    host,
     signals_for,
     snippet_around,
     url_key,
 )
 from assessors.site import Site
+from crawler.links import is_file
 from crawler.parse import find_dates
 from indicators.catalog import Indicator
-from losi.models import Evidence, Finding, Link, PageDoc, Verdict
+from losi.models import Evidence, Finding, Form, Link, PageDoc, Verdict
 
 NEAR_DATE_CHARS = 150  # an announcement word this close to a future date announces it
 DATA_FORMATS = ("csv", "json", "xml", "xlsx", "xls", "ods", "geojson", "kml", "tsv", "txt", "rdf", "parquet")
@@ -52,56 +60,116 @@ def feedback_form(site: Site, indicator: Indicator) -> Finding:
     rid = "feedback-form"
     sig = signals_for(site)
     cands, urls = _cands(site, indicator)
+    unsendable: list[Evidence] = []  # message forms that would not deliver what a person types
+
+    def message_form(page: PageDoc, form: Form) -> bool:
+        if form.role == "search" or not form.has_free_text():
+            return False
+        if not form.sendable:
+            unsendable.append(Evidence(page.url_key, form.selector, form.submit_text or "form",
+                                       note=f"form rejected: {form.rejected}"))  # fmt: skip
+        return form.sendable
+
     for c in cands[:10]:
         if c.page is None:
             continue
         for form in c.page.forms:
-            if form.role != "search" and form.has_free_text():
+            if message_form(c.page, form):
                 ev = Evidence(c.page.url_key, form.selector, form.submit_text or "form", note="message form")
                 return met(indicator, rid, f"feedback form on {c.url}", [*c.evidence(2), ev], 0.9, urls)
+    rejected = f"; a form was rejected: {unsendable[0].note.removeprefix('form rejected: ')}" if unsendable else ""
     # An address alone (a mailto link) is not an online feedback form: a person decides.
     for c in cands[:10]:
         if c.page is not None and (emails := email_addresses(c.page)):
-            why = f"only an e-mail address for feedback on {c.url}, no form"
-            return review(indicator, rid, why, urls, [*c.evidence(2), emails[0][1]],
-                          sig.looked_for(indicator.concepts), confidence=0.5)  # fmt: skip
+            why = f"only an e-mail address for feedback on {c.url}, no form{rejected}"
+            return undecided(site, indicator, rid, why, urls, [*c.evidence(2), emails[0][1], *unsendable[:1]],
+                             sig.looked_for(indicator.concepts), confidence=0.5)  # fmt: skip
     # A free-text form anywhere whose labels or button name the concept.
     for page in site.pages:
         for form in page.forms:
             words = " ".join([form.submit_text, *(f.label for f in form.fields)])
-            if form.has_free_text() and any(sig.find(cn, words) for cn in indicator.concepts):
+            if any(sig.find(cn, words) for cn in indicator.concepts) and message_form(page, form):
                 ev = Evidence(page.url_key, form.selector, words[:160], note="message form")
                 return met(indicator, rid, f"feedback form on {page.url_key}", [ev], 0.75, urls)
+    looked = [*sig.looked_for(indicator.concepts), "forms with a message box that can be sent"]
+    if unsendable and not rejected:
+        rejected = f"; a form was rejected: {unsendable[0].note.removeprefix('form rejected: ')}"
     if cands:
-        return review(indicator, rid, f"feedback page without a form: {describe(cands[0])}", urls,
-                      cands[0].evidence(), sig.looked_for(indicator.concepts))  # fmt: skip
-    return not_met(indicator, rid, "no feedback form or address found",
-                   [*sig.looked_for(indicator.concepts), "forms with a textarea"])  # fmt: skip
+        return undecided(site, indicator, rid, f"feedback page without a form that sends: {describe(cands[0])}"
+                         f"{rejected}", urls, [*cands[0].evidence(), *unsendable[:2]], looked)  # fmt: skip
+    return not_met(indicator, rid, f"no feedback form or address found{rejected}", looked,
+                   evidence=unsendable[:2], details={"rejected_forms": [e.note for e in unsendable[:5]]})  # fmt: skip
 
 
 @rule(
     "participation-tool",
     "An online participation tool (petitions, polls, forums, consultations) exists.",
-    "The generic concept decision over the indicator's concepts; a form on the candidate page raises it.",
+    "A page about the indicator's concepts (the generic concept decision) that offers the tool itself: a form "
+    "that sends, an embedded tool (iframe), or a link out to the platform; a link naming the tool that leads "
+    "to another site counts too. A page that only describes the process is not_met, naming that page.",
 )
 def participation_tool(site: Site, indicator: Indicator) -> Finding:
     rid = "participation-tool"
     sig = signals_for(site)
     concepts = concepts_or_error(indicator)
     finding = decide_by_candidates(sig, indicator, rid, concepts, "participation tool")
-    if finding.verdict == Verdict.MET:
-        return finding
-    # The tool named in the body of a page about a participation process ("residents voted online on the
-    # open-budget portal"): the process page is where the tool is described.
+    in_context = _tool_in_context(sig, indicator, rid, concepts, finding.candidates)
+    if finding.verdict != Verdict.MET:
+        return in_context or finding
+    min_score = float(param(indicator, "min_score", MET_SCORE))
+    strong = [c for c in sig.candidates_any(concepts) if c.score >= min_score and not is_news_item(sig, c)]
+    for c in strong[:10]:
+        if c.page is None:
+            if not on_home_host(site, c.url) and social_platform(c.url) is None:
+                return met(indicator, rid, f"a link naming the tool leads to {host(c.url)}", c.evidence(2),
+                           0.7, finding.candidates)  # fmt: skip
+            continue
+        if (tool := tool_on_page(site, c.page)) is not None:
+            return met(indicator, rid, f"participation tool on {c.url}: {tool.note}", [*c.evidence(2), tool],
+                       c.confidence, finding.candidates, {"score": c.score})  # fmt: skip
+    if in_context is not None or not strong:
+        return in_context or finding
+    return not_met(indicator, rid, f"pages about it describe the process but offer no tool (no form that sends, "
+                   f"embedded tool or link to a platform): {describe(strong[0])}", [*sig.looked_for(concepts),
+                   "forms that send, iframes, links out to a participation platform"], confidence=0.6,
+                   candidates=finding.candidates, evidence=strong[0].evidence(2))  # fmt: skip
+
+
+def _tool_in_context(
+    sig: SiteSignals, indicator: Indicator, rid: str, concepts: tuple[str, ...], candidates: list[str]
+) -> Finding | None:
+    """The tool named in the body of a page about a participation process ("residents voted online on the
+    open-budget portal") that links to it or embeds it: the process page is where the tool is offered."""
     for page in _context_pages(sig, tuple(param(indicator, "context_concepts", ()))):
         body = _body_text(page)
+        tool = tool_on_page(sig.site, page)
         for concept in concepts:
-            if matches := sig.find(concept, body):
+            if tool is not None and (matches := sig.find(concept, body)):
                 m = matches[0]
                 ev = Evidence(page.url_key, "body", snippet_around(body, m.start, m.end), note=f"names {m.term}")
-                return met(indicator, rid, f"{page.url_key} describes the tool: {m.term}", [ev], 0.65,
-                           finding.candidates or [page.url_key], {"term": m.term})  # fmt: skip
-    return finding
+                return met(indicator, rid, f"{page.url_key} describes the tool ({m.term}) and {tool.note}",
+                           [ev, tool], 0.65, candidates or [page.url_key], {"term": m.term})  # fmt: skip
+    return None
+
+
+EMBED_HOSTS_NOT_TOOLS = ("youtube.com", "youtu.be", "vimeo.com", "google.com/maps", "maps.google", "yandex.ru/map",
+                         "yandex.uz/map", "openstreetmap.org", "facebook.com/plugins")  # fmt: skip
+
+
+def tool_on_page(site: Site, page: PageDoc) -> Evidence | None:
+    """What on the page lets a person take part: a form that sends, an embedded tool, a link out to a platform."""
+    for form in page.forms:
+        if form.role != "search" and form.sendable and form.fields:
+            return Evidence(page.url_key, form.selector, form.submit_text or "form", note="a form that sends")
+    for src in page.iframes:
+        if not any(h in src for h in EMBED_HOSTS_NOT_TOOLS):
+            return Evidence(page.url_key, f"iframe[src='{src}']", src, note=f"an embedded tool from {host(src)}")
+    for link in page.links:
+        if link.region in CHROME_REGIONS or link.internal or not link.url.startswith(("http:", "https:")):
+            continue
+        if social_platform(link.url) is None and not is_file(link.url) and not on_home_host(site, link.url):
+            return Evidence(page.url_key, link.selector, link.label or link.url, note=f"a link to {host(link.url)}")
+    return None
 
 
 def _context_pages(sig: SiteSignals, context: tuple[str, ...]) -> list[PageDoc]:
@@ -144,8 +212,9 @@ def _dated(site: Site, indicator: Indicator, rid: str, what: str, since_days: in
             return met(indicator, rid, f"{what} on {c.url} dated {good[-1]}", [*c.evidence(2), ev],
                        0.85 if c.strength >= 2 else 0.7, urls, {"dates": good[-5:]})  # fmt: skip
     if cands:
-        return review(indicator, rid, f"{what} candidate without a date in the window: {describe(cands[0])}",
-                      urls, cands[0].evidence(), sig.looked_for(indicator.concepts))  # fmt: skip
+        return undecided(site, indicator, rid, f"{what} candidate without a date in the window: "
+                         f"{describe(cands[0])}", urls, cands[0].evidence(),
+                         sig.looked_for(indicator.concepts))  # fmt: skip
     return not_met(indicator, rid, f"no {what} found", sig.looked_for(indicator.concepts))
 
 
@@ -198,8 +267,8 @@ def upcoming_participation(site: Site, indicator: Indicator) -> Finding:
         return review(indicator, rid, f"{c.url} shows {future[0]} but no announcement word near it (a closing "
                       "date?)", urls, c.evidence(), looked, confidence=0.45, details={"dates": future[:5]})  # fmt: skip
     if cands:
-        return review(indicator, rid, f"participation pages without an upcoming date: {describe(cands[0])}",
-                      urls, cands[0].evidence(), looked)  # fmt: skip
+        return undecided(site, indicator, rid, f"participation pages without an upcoming date: {describe(cands[0])}",
+                         urls, cands[0].evidence(), looked)  # fmt: skip
     return not_met(indicator, rid, "no upcoming participation found", looked)
 
 
@@ -220,8 +289,8 @@ def council_meetings(site: Site, indicator: Indicator) -> Finding:
             return met(indicator, rid, f"council meetings on {c.url}", [*c.evidence(2), *ev],
                        0.85 if c.strength >= 2 else 0.7, urls)  # fmt: skip
     if cands:
-        return review(indicator, rid, f"council page without dates or documents: {describe(cands[0])}", urls,
-                      cands[0].evidence())  # fmt: skip
+        return undecided(site, indicator, rid, f"council page without dates or documents: {describe(cands[0])}",
+                         urls, cands[0].evidence(), sig.looked_for(indicator.concepts))  # fmt: skip
     return not_met(indicator, rid, "no council meetings found", sig.looked_for(indicator.concepts))
 
 
@@ -265,8 +334,9 @@ def open_data(site: Site, indicator: Indicator) -> Finding:
                    0.9 if len(files) > 1 else 0.75, urls, {"files": len(files)})  # fmt: skip
     sig = signals_for(site)
     if urls:
-        return review(indicator, rid, "open-data page(s) without downloadable files", urls,
-                      looked_for=sig.looked_for(indicator.concepts))  # fmt: skip
+        looked = [*sig.looked_for(indicator.concepts), f"files: {', '.join(DATA_FORMATS)}"]
+        return undecided(site, indicator, rid, "open-data page(s) without downloadable files", urls,
+                         looked_for=looked)
     return not_met(indicator, rid, "no open data found",
                    [*sig.looked_for(indicator.concepts), f"files: {', '.join(DATA_FORMATS)}"])  # fmt: skip
 

@@ -20,9 +20,12 @@ from assessors.rules.common import (
     describe,
     is_news_page,
     met,
+    negative_statement,
     not_met,
+    on_home_host,
     param,
-    review,
+    undecided,
+    worth_a_look,
 )
 from assessors.rules.literacy import social_platform
 from assessors.signals import (
@@ -32,10 +35,12 @@ from assessors.signals import (
     Candidate,
     SiteSignals,
     host,
+    load_data,
     signals_for,
     snippet_around,
 )
 from assessors.site import Site
+from crawler.links import is_file
 from indicators.catalog import Indicator
 from losi.models import Evidence, Finding, Form, PageDoc, Verdict
 
@@ -52,7 +57,7 @@ class Online:
 
 def service_form(form: Form) -> bool:
     """A form that takes an application (not a site search or a newsletter box)."""
-    if form.role == "search":
+    if form.role == "search" or not form.sendable:
         return False
     inputs = [f for f in form.fields if f.type not in ("checkbox", "radio")]
     return len(inputs) >= 2 or any(f.type in ("file", "textarea") for f in form.fields)
@@ -78,12 +83,17 @@ def online_signals(
     for link in page.links:
         if link.region in CHROME_REGIONS or urlsplit(link.url).scheme not in ("http", "https"):
             continue
+        if information_only(link.url):
+            continue  # the regulation on a legal database is information, not the service
         pos = _position(text, link.text)
         if portals and host(link.url) in portals:
             note = f"link to service portal: {link.url}"
         elif link.label and any(sig.find(a, link.label) for a in actions):
+            target = sig.page_for(link.url) if link.internal else None
+            if target is not None and target is not page and not offers_action(sig, target, portals):
+                continue  # "Apply" leads to a page that only describes how to apply
             note = f"online action: {link.url}"
-        elif not link.internal and social_platform(link.url) is None and _external_service(
+        elif not link.internal and not sig.is_own(link.url) and social_platform(link.url) is None and _external_service(
             sig, link.label, text[max(0, pos - WINDOW_CHARS) : pos + len(link.text) + WINDOW_CHARS] if pos >= 0
             else "", actions, subjects,
         ):  # fmt: skip
@@ -92,6 +102,27 @@ def online_signals(
             continue
         out.append(Online(Evidence(page.url_key, link.selector, link.label or link.url, note=note), pos))
     return out
+
+
+def offers_action(sig: SiteSignals, page: PageDoc, portals: set[str]) -> bool:
+    """Does the page itself give a way to act: an application form that sends, or a link in its content out
+    to another site (a service portal, a payment or permits system), not a social network, a document or a
+    legal database?"""
+    if any(service_form(form) for form in page.forms):
+        return True
+    for link in page.links:
+        if link.region in CHROME_REGIONS or link.internal or sig.is_own(link.url) or information_only(link.url):
+            continue
+        if host(link.url) in portals or (social_platform(link.url) is None and not is_file(link.url)):
+            return True
+    return False
+
+
+def information_only(url: str) -> bool:
+    """A legal database or encyclopaedia (assessors/data/information_sites.yaml): never an online service."""
+    name = host(url)
+    sites = load_data("information_sites.yaml")["information_only"]
+    return any(name == site or name.endswith("." + site) for site in sites)
 
 
 def _external_service(
@@ -116,7 +147,8 @@ def _names_service(sig: SiteSignals, subjects: tuple[str, ...], text: str) -> bo
 
 
 def _page_about(sig: SiteSignals, subjects: tuple[str, ...], page: PageDoc) -> bool:
-    top = [h.text for h in page.headings if h.level <= 1] or [h.text for h in page.headings[:1]]
+    own = sig.own_headings(page)
+    top = [h.text for h in own if h.level <= 1] or [h.text for h in own[:1]]
     return any(_names_service(sig, subjects, t) for t in [page.title, *top])
 
 
@@ -158,8 +190,12 @@ def online_service(site: Site, indicator: Indicator) -> Finding:
     urls = candidate_urls(cands)
     looked = [*sig.looked_for([*subjects, *actions]), "application forms, apply/pay links near the service name"]
     about_cands = [c for c in cands if c.signals & ABOUT_SIGNALS]
+    vetoes: list[Evidence] = []  # "only in person" / "coming soon" said of the service on its page
     for c in about_cands[:10]:
         if c.page is None:
+            continue
+        if (veto := negative_statement(sig, c.page, subjects)) is not None:
+            vetoes.append(veto)
             continue
         about = _page_about(sig, subjects, c.page)
         for online in online_signals(sig, c.page, actions, portals, subjects):
@@ -174,7 +210,7 @@ def online_service(site: Site, indicator: Indicator) -> Finding:
     for c in about_cands:
         if c.page is not None or urlsplit(c.url).scheme not in ("http", "https") or social_platform(c.url):
             continue
-        if sig.page_for(c.url) is None and not _internal(site, c.url):
+        if sig.page_for(c.url) is None and not on_home_host(site, c.url) and not information_only(c.url):
             anchors = [h for h in c.hits if h.signal == "anchor"]
             if anchors:
                 ev = anchors[0].evidence
@@ -182,29 +218,29 @@ def online_service(site: Site, indicator: Indicator) -> Finding:
                            [ev], 0.6, urls, {"score": c.score})  # fmt: skip
     # A link naming both the service and an online action ("Apply for a birth certificate online").
     for c in cands:
+        if c.page is not None and not offers_action(sig, c.page, portals):
+            continue  # the link says "apply online" but its page only describes the service
         for h in c.hits:
             if h.signal == "anchor" and any(sig.find(a, h.evidence.snippet) for a in actions):
                 return met(indicator, rid, f"online-service link: {h.evidence.snippet}", [h.evidence], 0.65, urls)
     # A sentence naming the service and an online action ("pay the fee online") on a page that is not a news
     # item: the service is offered online as a step of another procedure.
     channel = str(param(indicator, "online_concept", "online-channel"))
-    if found := _online_sentence(sig, site, subjects, actions, channel):
+    if found := _online_sentence(sig, site, subjects, actions, channel, portals):
         page, sentence = found
         ev = Evidence(page.url_key, "body", sentence[:SENTENCE_CHARS], note="the service and an online action")
         return met(indicator, rid, f"{page.url_key} says the service is done online", [ev], 0.6, urls)
+    if vetoes:
+        return not_met(indicator, rid, f"the service page says it is not offered online: {vetoes[0].url} "
+                       f"({vetoes[0].note})", looked, confidence=0.7, candidates=urls, evidence=vetoes[:2])  # fmt: skip
     if about_cands:
-        return review(indicator, rid, f"a page about the service, no online action found: {describe(about_cands[0])}",
-                      urls, about_cands[0].evidence(), looked, confidence=0.5)  # fmt: skip
+        return undecided(site, indicator, rid, f"a page about the service, no online action found: "
+                         f"{describe(about_cands[0])}", urls, about_cands[0].evidence(), looked,
+                         confidence=0.5)  # fmt: skip
     if cands:
-        return review(indicator, rid, f"the service is only mentioned: {describe(cands[0])}", urls,
-                      cands[0].evidence(), looked, confidence=0.4)  # fmt: skip
+        return undecided(site, indicator, rid, f"the service is only mentioned: {describe(cands[0])}", urls,
+                         cands[0].evidence(), looked, worth_a_look=worth_a_look(sig, cands[0]))  # fmt: skip
     return not_met(indicator, rid, "the service was not found on the portal or linked pages", looked)
-
-
-def _internal(site: Site, url: str) -> bool:
-    """Is the URL on the portal itself (its home page's host)?"""
-    home = site.home
-    return home is not None and host(url) == host(home.url_key)
 
 
 SENTENCE_CHARS = 200  # a "sentence" longer than this is a menu or a list, not one statement
@@ -212,14 +248,15 @@ SENTENCE_BREAK = re.compile(r"[.;!?\n]|\s[-–—•|]\s")  # punctuation, not w
 
 
 def _online_sentence(
-    sig: SiteSignals, site: Site, subjects: tuple[str, ...], actions: tuple[str, ...], channel: str
+    sig: SiteSignals, site: Site, subjects: tuple[str, ...], actions: tuple[str, ...], channel: str, portals: set[str]
 ) -> tuple[PageDoc, str] | None:
     """A short sentence that names the service (a subject concept), an action (pay / apply) and says it is
-    done online (the channel concept), three separate words: "the fee can be paid online by card"."""
+    done online (the channel concept), three separate words: "the fee can be paid online by card", on a page
+    that gives the way to do it (offers_action)."""
     online = tuple(a for a in actions if a != "login")
     for page in site.pages:
-        if is_news_page(sig, page):
-            continue
+        if is_news_page(sig, page) or not offers_action(sig, page, portals):
+            continue  # a page that says "pay online" but links to nothing a person could use
         text = page.text[:TEXT_SCAN_CHARS]
         if not any(sig.text_matches(s, page) for s in subjects):
             continue
@@ -275,7 +312,7 @@ def service_catalogue(site: Site, indicator: Indicator) -> Finding:
                 return met(indicator, rid, f"service catalogue {c.url} with details ({', '.join(terms)})",
                            [*c.evidence(2), ev], finding.confidence, finding.candidates,
                            {"details": terms})  # fmt: skip
-    return review(indicator, rid, f"a list of services without per-service details (documents, time, cost): "
+    return undecided(site, indicator, rid, f"a list of services without per-service details (documents, time, cost): "
                   f"{finding.explanation}", finding.candidates, finding.evidence,
                   [*sig.looked_for([details]), f">= {min_terms} detail terms on the catalogue or its service pages"],
                   confidence=0.45)  # fmt: skip

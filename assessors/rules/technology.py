@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from assessors.probes import MIN_READABLE_PX, PHONE, find_terms, url_matches
 from assessors.registry import rule
-from assessors.rules.common import met, not_assessed, not_met, param, review
+from assessors.rules.common import met, not_assessed, not_met, param, review, undecided
 from losi.models import Evidence, Finding, Method
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from indicators.catalog import Indicator
 
 MAX_EVIDENCE = 30
-SEARCH_FIELD_NAMES = ("q", "query", "search", "s", "keyword", "keywords", "searchword")
+SEARCH_FIELD_NAMES = frozenset({"q", "query", "search", "s", "keyword", "keywords", "searchword"})
 
 
 def _probe(site: Site, name: str) -> tuple[dict[str, Any] | None, str]:
@@ -102,7 +102,7 @@ def _static_search_forms(site: Site) -> list[tuple[Any, str]]:
             how = "form[role=search]"
         elif any(f.type == "search" for f in form.fields):
             how = "input[type=search]"
-        elif any(f.name.lower() in SEARCH_FIELD_NAMES for f in form.fields):
+        elif any({f.name.lower(), f.id.lower()} & SEARCH_FIELD_NAMES for f in form.fields):
             how = "input named like a search field"
         else:
             labels = " ".join([form.submit_text, *(f.label for f in form.fields)])
@@ -258,8 +258,8 @@ def sitemap(site: Site, indicator: Indicator) -> Finding:
         )  # fmt: skip
     if candidates:
         count, page, _terms = candidates[0]
-        return review(
-            indicator, rid, f"A page looks like a sitemap but links to only {count} pages (wanted {needed})",
+        return undecided(
+            site, indicator, rid, f"A page looks like a sitemap but links to only {count} pages (wanted {needed})",
             [c[1].url_key for c in candidates[:5]], looked_for=looked_for, confidence=0.5, details=details,
         )  # fmt: skip
     linked = [link.url for _p, link in site.all_links()
