@@ -7,6 +7,7 @@ Every probe records either its measurements or {"error": "..."}; run_probes itse
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
@@ -34,8 +35,9 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 NAV_TIMEOUT_MS = 30_000
 SEARCH_WAIT_MS = 10_000
+SEARCH_SETTLE_MS = 5_000  # after a script app changed its route, time for its results to arrive
 DEFAULT_AXE_PAGES = 8
-MAX_STYLESHEETS = 10
+MAX_STYLESHEETS = 40  # stylesheets validated for #209 (linked, inline and imported); more are listed as not checked
 MAX_FETCH_BYTES = 5_000_000
 BROWSER_PROBES = ("mobile", "search", "advanced-search", "axe", "https", "timing", "browsers", "sitemap-xml")
 CERT_FIELDS = ("issuer", "protocol", "subjectName", "validFrom", "validTo")
@@ -185,8 +187,11 @@ FIND_SEARCH_JS = """() => {
     if (form) for (const b of form.querySelectorAll('button, input[type=submit], input[type=image]'))
       labels.push(b.innerText || b.value || b.getAttribute('aria-label') || b.getAttribute('alt') || '');
     const fields = form ? form.querySelectorAll('input:not([type=hidden]), select, textarea').length : 1;
+    const scope = form || inp.parentElement;
+    const button = scope ? scope.querySelector('button, input[type=submit], input[type=image], [role=button]') : null;
     out.push({selector: cssPath(inp), how: how, labels: labels.filter(Boolean).join(' | ').slice(0, 300),
-              action: form ? form.action : '', fields: fields, html: inp.outerHTML.slice(0, 300)});
+              action: form ? form.action : '', fields: fields, html: inp.outerHTML.slice(0, 300),
+              button: button ? cssPath(button) : ''});
   }
   return JSON.stringify(out);
 }""".replace("CSS_PATH", CSS_PATH_JS)
@@ -244,6 +249,7 @@ FORM_CONTROLS_JS = """(word) => {
 }""".replace("CSS_PATH", CSS_PATH_JS)
 
 STYLESHEETS_JS = """() => Array.from(document.querySelectorAll('link[rel~=stylesheet i][href]')).map(l => l.href)"""
+PAGE_TEXT_JS = "() => document.body ? document.body.innerText.slice(0, 20000) : ''"
 NAV_TIMING_JS = """() => {
   const n = performance.getEntriesByType('navigation')[0];
   return JSON.stringify(n ? n.toJSON() : performance.timing.toJSON());
@@ -415,7 +421,7 @@ async def _load_home(page: Any, url: str, files: PortalFiles, certificate_error:
         "final_url": final,
         "status": response.status,
         "html": body,
-        "stylesheets": (await page.evaluate(STYLESHEETS_JS))[:MAX_STYLESHEETS],
+        "stylesheets": await page.evaluate(STYLESHEETS_JS),
         "home_links": await page.evaluate("() => Array.from(document.links).map(a => a.href)"),
         "https": {
             "scheme": urlsplit(final).scheme,
@@ -464,6 +470,9 @@ async def _mobile_probe(desktop_page: Any, page: Any, url: str, files: PortalFil
         "phone": phone,
         "desktop": desktop,
         "horizontal_scroll": phone["scroll_width"] > PHONE["width"] + 1,
+        "overflow_px": phone.get("overflow_px", max(0, phone["scroll_width"] - PHONE["width"])),
+        "overflow_roots": phone.get("overflow_roots"),
+        "overflowing": phone.get("overflowing", []),
         "min_font_px": phone["min_font_px"],
         "small_text_share": round(small_share, 4),
         "min_readable_px": MIN_READABLE_PX,
@@ -552,14 +561,23 @@ async def _search_probe(page: Any, home: str, site: Site, files: PortalFiles, st
     status = None
     field = page.locator(box["selector"]).first
     await field.fill(word, timeout=5_000)
+    before_text = await page.evaluate(PAGE_TEXT_JS)
     try:
         async with page.expect_navigation(timeout=SEARCH_WAIT_MS, wait_until="load") as nav:
             await field.press("Enter")
         response = await nav.value
         status = response.status if response else None
     except Exception:
-        await page.wait_for_timeout(1_000)  # no navigation: maybe results were inserted by script
+        # No page load: a script app changes its route or writes the results into the page. Wait for that,
+        # and when Enter did nothing, press the form's own button.
+        if not await _changed(page, before, before_text) and box.get("button"):
+            with contextlib.suppress(Exception):
+                await page.locator(box["button"]).first.click(timeout=5_000)
+            await _changed(page, before, before_text)
+        with contextlib.suppress(Exception):
+            await page.wait_for_load_state("networkidle", timeout=SEARCH_SETTLE_MS)
     measured = json.loads(await page.evaluate(RESULTS_JS, {"word": word, "homeLinks": home_links}))
+    nothing = find_terms("no-results", await page.evaluate(PAGE_TEXT_JS))
     shot = files.screenshots / "search-results.png"
     await page.screenshot(path=str(shot))
     ok_status = status is None or status < 400
@@ -567,9 +585,10 @@ async def _search_probe(page: Any, home: str, site: Site, files: PortalFiles, st
     # page again must show more of them than the home page did.
     query_in_url = page.url != before and word in unquote(page.url).lower()
     baseline = 0 if query_in_url else on_home["hits"]
-    results = ok_status and measured["hits"] > baseline
+    results = ok_status and measured["hits"] > baseline and not nothing
     result.update(
         {
+            "nothing_found": nothing[:3],
             "result_url": page.url,
             "navigated": page.url != before,
             "status": status,
@@ -583,6 +602,18 @@ async def _search_probe(page: Any, home: str, site: Site, files: PortalFiles, st
         }
     )
     return result
+
+
+async def _changed(page: Any, url: str, text: str) -> bool:
+    """Wait (up to SEARCH_WAIT_MS) for the page's address or its text to change; say whether it did."""
+    try:
+        await page.wait_for_function(
+            "([url, text]) => location.href !== url || (document.body ? document.body.innerText : '') !== text",
+            arg=[url, text], timeout=SEARCH_WAIT_MS,
+        )  # fmt: skip
+        return True
+    except Exception:
+        return False
 
 
 async def _advanced_search_probe(page: Any, search: dict[str, Any]) -> dict[str, Any]:
@@ -672,16 +703,45 @@ def _vnu_probe(state: dict[str, Any], home: str, allowed: Any = None) -> dict[st
     html = state.get("html")
     if not html:
         return _vnu_without_browser(home, allowed)
-    return _validate(home, html, [(u, _fetch(u, allowed)) for u in state.get("stylesheets", [])])
+    return _validate(home, html, _stylesheets(home, html, state.get("stylesheets", []), allowed))
+
+
+STYLE_BLOCK = re.compile(rb"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)
+CSS_IMPORT = re.compile(rb"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)""", re.I)
+
+
+def _stylesheets(home: str, html: bytes, linked: list[str], allowed: Any = None) -> list[tuple[str, bytes | None]]:
+    """Every stylesheet of the home page, as the W3C CSS validator reads a page: each linked sheet, each inline
+    <style> block and the sheets they @import (one level); None for a sheet that could not be read."""
+    sheets: list[tuple[str, bytes | None]] = []
+    seen: set[str] = set()
+
+    def add(url: str, body: bytes | None) -> None:
+        if url not in seen:
+            seen.add(url)
+            sheets.append((url, body))
+
+    for number, m in enumerate(STYLE_BLOCK.finditer(html[:MAX_FETCH_BYTES]), start=1):
+        add(f"{home}#style-{number}", m.group(1))
+    for url in linked:
+        add(url, _fetch(url, allowed) if len(seen) < MAX_STYLESHEETS else b"")
+    for url, body in list(sheets):
+        for m in CSS_IMPORT.finditer(body or b""):
+            target = urljoin(url.split("#style-")[0], m.group(1).decode("utf-8", "replace"))
+            add(target, _fetch(target, allowed) if len(seen) < MAX_STYLESHEETS else b"")
+    return sheets
 
 
 def _validate(home: str, html: bytes, sheets: list[tuple[str, bytes | None]]) -> dict[str, Any]:
-    docs = [Document(home, "html", html)] + [Document(u, "css", b) for u, b in sheets if b is not None]
+    """vnu over the home page and its stylesheets; an empty body marks a sheet left out past MAX_STYLESHEETS."""
+    docs = [Document(home, "html", html)] + [Document(u, "css", b) for u, b in sheets if b]
     try:
         report = validate(docs)
     except VnuUnavailable as exc:
         return {"error": str(exc)}
+    report["stylesheets_checked"] = [u for u, b in sheets if b]
     report["stylesheets_unreadable"] = [u for u, b in sheets if b is None]
+    report["stylesheets_not_checked"] = [u for u, b in sheets if b == b""]
     return report
 
 
@@ -701,10 +761,8 @@ def _vnu_without_browser(home: str, allowed: Any = None) -> dict[str, Any]:
     if html is None:
         return {"error": f"could not fetch {home} for validation"}
     hrefs = re.findall(rb"""<link[^>]+rel=["']?stylesheet[^>]*>""", html[:MAX_FETCH_BYTES], re.I)
-    sheets = []
-    for tag in hrefs[:MAX_STYLESHEETS]:
-        m = re.search(rb"""href=["']?([^"' >]+)""", tag)
-        if m:
-            url = urljoin(home, m.group(1).decode("utf-8", "replace"))
-            sheets.append((url, _fetch(url, allowed)))
-    return _validate(home, html, sheets)
+    linked = []
+    for tag in hrefs:
+        if m := re.search(rb"""href=["']?([^"' >]+)""", tag):
+            linked.append(urljoin(home, m.group(1).decode("utf-8", "replace")))
+    return _validate(home, html, _stylesheets(home, html, linked, allowed))

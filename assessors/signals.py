@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
+from assessors.jurisdiction import Jurisdiction
 from crawler.parse import EMAIL_RE
 from indicators.filler import is_placeholder_email, is_placeholder_phone
 from indicators.lexicon import Lexicon, TermMatch
@@ -221,6 +222,10 @@ class SiteSignals:
                 found.add(domain)
         return frozenset(h for h in found if h)
 
+    @cached_property
+    def jurisdiction(self) -> Jurisdiction:
+        return Jurisdiction(self)
+
     def is_own(self, url: str) -> bool:
         return host(url) in self.own_hosts
 
@@ -330,8 +335,13 @@ class SiteSignals:
         return found
 
     def best_match(self, concept: str, text: str, page: PageDoc | None) -> tuple[TermMatch, float] | None:
+        """The strongest match of the concept in a short text (a link label, a title, a heading); none when the
+        text is one of the concept's not_in concepts ("Head of the Health Department" is a position)."""
         matches = self.find(concept, text)
         if not matches:
+            return None
+        known = self.lexicon.concepts.get(concept)
+        if known is not None and any(self.find(other, text) for other in known.not_in):
             return None
         scored = [(m, self.lang_factor(m, page)) for m in matches]
         return max(scored, key=lambda mf: (mf[1], mf[0].end - mf[0].start))

@@ -61,6 +61,9 @@ class Concept:
     id: str
     description: str
     exclude: tuple[str, ...] = ()  # concept ids whose matches veto an overlapping match of this one
+    # concept ids whose presence in the same short text (a heading, a link) means this concept is only a
+    # word of it: "Head of the Health Department" names a position, it is not a heading about health
+    not_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -335,13 +338,17 @@ def load_concepts(path: Path = CONCEPTS_FILE) -> dict[str, Concept]:
         if isinstance(raw, str):
             concepts[cid] = Concept(cid, raw)
         elif isinstance(raw, dict) and isinstance(raw.get("description"), str):
-            concepts[cid] = Concept(cid, raw["description"], tuple(_str_list(raw.get("exclude"), where + " exclude")))
+            concepts[cid] = Concept(
+                cid, raw["description"], tuple(_str_list(raw.get("exclude"), where + " exclude")),
+                tuple(_str_list(raw.get("not_in"), where + " not_in")),
+            )  # fmt: skip
         else:
             raise LexiconError(f"{where}: needs a description")
     for c in concepts.values():
-        for other in c.exclude:
-            if other not in concepts:
-                raise LexiconError(f"{path.name}: concept {c.id!r}: exclude names unknown concept {other!r}")
+        for field_name, others in (("exclude", c.exclude), ("not_in", c.not_in)):
+            for other in others:
+                if other not in concepts:
+                    raise LexiconError(f"{path.name}: concept {c.id!r}: {field_name} names unknown concept {other!r}")
     return concepts
 
 

@@ -134,15 +134,21 @@ def test_online_service_form_vs_information_only(city: Site) -> None:
 
 
 def test_concept_documents(tmp_path: Path) -> None:
-    html = (SITES / "assess-city" / "index.html").read_text(encoding="utf-8").replace(
-        "</main>", '<a href="/files/byudjet-2024.pdf">Shahar byudjeti 2024</a></main>'
-    )
-    portal = PortalConfig(id="t", home_url=HOME, languages=["uz"])
-    page = parse_page(html.encode(), url=HOME, final_url=HOME, status=200, content_type="text/html",
-                      scope=Scope.for_portal(portal))  # fmt: skip
-    site = Site(portal=portal, pages=[page])
-    f = check(site, ind("concept-documents", ("budget",)))
+    def home_with(links: str) -> Site:
+        html = (SITES / "assess-city" / "index.html").read_text(encoding="utf-8").replace("</main>", links + "</main>")
+        portal = PortalConfig(id="t", home_url=HOME, languages=["uz"])
+        page = parse_page(html.encode(), url=HOME, final_url=HOME, status=200, content_type="text/html",
+                          scope=Scope.for_portal(portal))  # fmt: skip
+        return Site(portal=portal, pages=[page])
+
+    two = home_with('<a href="/files/byudjet-2024.pdf">Shahar byudjeti 2024</a>'
+                    '<a href="/files/byudjet-ijrosi-2024.xlsx">Byudjet ijrosi 2024</a>')  # fmt: skip
+    f = check(two, ind("concept-documents", ("budget",)))
     assert f.verdict is Verdict.MET and f.evidence[0].snippet == "Shahar byudjeti 2024", f
+    # one linked file's title alone is not a section about the budget: a person decides
+    one = check(home_with('<a href="/files/byudjet-2024.pdf">Shahar byudjeti 2024</a>'), ind("concept-documents",
+                                                                                            ("budget",)))
+    assert one.verdict is Verdict.NEEDS_REVIEW and "only one document" in one.explanation, one
     assert check(build_site("assess-bare"), ind("concept-documents", ("budget",))).verdict is Verdict.NOT_MET
 
 

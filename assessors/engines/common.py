@@ -53,6 +53,20 @@ LAYOUT_JS = """
     sized += t.length;
     if (px < MIN_PX) small += t.length;
   }
+  // What sticks out past the right edge: the outermost boxes only (their children stick out with them).
+  let overflowRoots = 0, overflowPx = 0; const overflowing = [];
+  const vw = window.innerWidth, outside = new Set();
+  for (const el of (body || de).querySelectorAll('*')) {
+    if (outside.size > 20000) break;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || r.right <= vw + 1) continue;
+    outside.add(el);
+    if (el.parentElement && outside.has(el.parentElement)) continue;
+    overflowRoots++;
+    overflowPx = Math.max(overflowPx, Math.round(r.right - vw));
+    if (overflowing.length < 5) overflowing.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/)[0] : ''));
+  }
   let targets = 0, smallTargets = 0;
   for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea')) {
     const r = el.getBoundingClientRect();
@@ -68,6 +82,7 @@ LAYOUT_JS = """
     viewport_meta: meta ? meta.getAttribute('content') || '' : null,
     min_font_px: minPx, sized_text_chars: sized, small_text_chars: small,
     tap_targets: targets, small_tap_targets: smallTargets,
+    overflow_roots: overflowRoots, overflow_px: overflowPx, overflowing: overflowing,
   });
 """.replace("MIN_PX", str(MIN_READABLE_PX))
 LAYOUT_FUNCTION_JS = f"() => {{{LAYOUT_JS}}}"  # the same script as the function Playwright's page.evaluate takes

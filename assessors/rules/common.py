@@ -26,13 +26,14 @@ from losi.models import Evidence, Finding, Method, PageDoc, Verdict
 MAX_CANDIDATES = 8
 NEWS_CONCEPT = "news"
 UNAVAILABLE_CONCEPT = "unavailable"  # "coming soon", "under construction", "nothing found": vetoes a stub page
+PLACEHOLDER_CONCEPT = "placeholder-notice"  # "the details on this page are illustrative": vetoes the page
 IN_PERSON_CONCEPT = "in-person-only"  # "only in person", "not available online": vetoes what it is said of
-NEGATIVE_CONCEPTS = (UNAVAILABLE_CONCEPT, IN_PERSON_CONCEPT)
 STUB_WORDS = 40  # a page this short (words of main text) that says "coming soon" ...
 STUB_REST_WORDS = 12  # ... and says little else besides that sentence is a stub
 VETO_WINDOW = 200  # a sentence around a concept's mention reaches at most this far each side
 VETO_SPOTS = 5  # mentions of a concept checked per page
 MAX_VETO_CHECKS = 10  # candidates checked for a veto
+OTHER_ADMINISTRATION = "the page is about another administration"  # needs_review at most: a person decides
 NOT_FOUND_CONFIDENCE = 0.6  # not_met on a completely read site where only weak candidates exist
 TOP_HEADING_WEIGHT = W_HEADING_TOP * OTHER_LANGUAGE_FACTOR  # an h1/h2 hit, even in another language
 
@@ -205,7 +206,8 @@ def decide_by_candidates(
             details = {"score": best.score, "signals": sorted(best.signals), "lacks": lacking}
             return undecided(sig.site, indicator, rule_id, f"possible {what}, but {lacking}: {describe(best)}", urls,
                              best.evidence(), sig.looked_for([*concepts, *param(indicator, "require_concepts", ())]),
-                             confidence=0.45, details=details)  # fmt: skip
+                             worth_a_look=lacking.startswith(OTHER_ADMINISTRATION), confidence=0.45,
+                             details=details)  # fmt: skip
         best = good[0]
     details = {"score": best.score, "signals": sorted(best.signals), "terms": best.terms()}
     if best.score >= min_score:
@@ -227,6 +229,8 @@ def unqualified(sig: SiteSignals, indicator: Indicator, c: Candidate) -> str:
             return f"the page does not mention {concept}"
     if param(indicator, "needs_dates", False) and (c.page is None or not c.page.dates):
         return "the page gives no date"
+    if c.page is not None and (other := sig.jurisdiction.other_administration(c.page)):
+        return f"{OTHER_ADMINISTRATION} ({other})"
     return ""
 
 
@@ -290,8 +294,9 @@ def sentence_at(text: str, start: int, end: int) -> str:
 
 
 def negative_statement(sig: SiteSignals, page: PageDoc, concepts: Sequence[str] = ()) -> Evidence | None:
-    """A statement on the page that vetoes it as proof: "coming soon" / "under construction" in its title or
-    heading, or as nearly all a short page says (a stub); "coming soon" or "only in person" in the sentence
+    """A statement on the page that vetoes it as proof: a notice that its content is not real ("contact details
+    on this page are illustrative"); "coming soon" / "under construction" in its title or heading, or as nearly
+    all a short page says (a stub); "coming soon" or "only in person" in the sentence
     that names one of the concepts ("results will be published later" vetoes the results, not the survey
     described beside them)."""
     text = page.text[:TEXT_SCAN_CHARS]
@@ -302,13 +307,18 @@ def negative_statement(sig: SiteSignals, page: PageDoc, concepts: Sequence[str] 
             sentence = sentence_at(text, m.start, m.end)
             if len(text.split()) - len(sentence.split()) <= STUB_REST_WORDS:
                 places.append((text, "body", (UNAVAILABLE_CONCEPT,)))
+    places.append((text, "body", (PLACEHOLDER_CONCEPT,)))  # "contact details on this page are illustrative"
     for source, where, kinds in places:
         if veto := _statement(sig, page, source, where, kinds):
             return veto
-    # Said of the thing itself: only when every sentence that names it says so (a page may describe the
-    # survey it runs and add that its results will be published later).
-    mentions = [m for concept in concepts for m in sig.text_matches(concept, page)[:VETO_SPOTS]]
-    vetoes = [_statement(sig, page, sentence_at(text, m.start, m.end), "body", NEGATIVE_CONCEPTS) for m in mentions]
+    # Said of the thing itself, in a sentence that names it: "only in person" in any such sentence; "coming
+    # soon" only when every such sentence says so (a page may describe the survey it runs and add that its
+    # results will be published later).
+    sentences = [sentence_at(text, m.start, m.end) for c in concepts for m in sig.text_matches(c, page)[:VETO_SPOTS]]
+    for sentence in sentences:
+        if veto := _statement(sig, page, sentence, "body", (IN_PERSON_CONCEPT,)):
+            return veto
+    vetoes = [_statement(sig, page, sentence, "body", (UNAVAILABLE_CONCEPT,)) for sentence in sentences]
     return vetoes[0] if vetoes and all(vetoes) else None
 
 

@@ -18,6 +18,7 @@ from assessors.rules.common import (
     param,
     review,
     undecided,
+    worth_a_look,
 )
 from assessors.signals import (
     CHROME_REGIONS,
@@ -117,35 +118,43 @@ def concept_page(site: Site, indicator: Indicator) -> Finding:
 @rule(
     "concept-documents",
     "Documents (PDF, DOC, XLS, ...) about the indicator's concepts are published.",
-    "Document links whose text or URL names a concept, or documents listed on a page about the concept. "
-    "met: at least params.min_documents (default 1) such documents; needs_review: a concept page without "
-    "documents; not_met: neither.",
+    "Documents listed on a page about the concept (its link, title or heading names it), or at least "
+    "params.min_documents (default 2) document links whose text or URL names a concept: met. One document "
+    "named for it alone is not a section about it, and a page about the concept without documents may still "
+    "hold the content: needs_review. Neither: not_met.",
 )
 def concept_documents(site: Site, indicator: Indicator) -> Finding:
     rid = "concept-documents"
     concepts = concepts_or_error(indicator)
     sig = signals_for(site)
-    min_docs = int(param(indicator, "min_documents", 1))
-    found: dict[str, Evidence] = {}
+    min_docs = int(param(indicator, "min_documents", 2))
+    named: dict[str, Evidence] = {}
     for page in site.pages:
         for doc in page.documents:
             if any(sig.find(c, doc.label) or sig.url_match(c, doc.url) for c in concepts):
-                found.setdefault(url_key(doc.url), Evidence(page.url_key, doc.selector, doc.label or doc.url,
+                named.setdefault(url_key(doc.url), Evidence(page.url_key, doc.selector, doc.label or doc.url,
                                                             note=f"document {doc.url}"))  # fmt: skip
     cands = [c for c in sig.candidates_any(concepts) if c.score >= REVIEW_SCORE]
+    listed: dict[str, Evidence] = {}
     for c in cands[:10]:
-        if c.page is not None:
+        if c.page is not None and c.signals & {"anchor", "title", "heading"}:
             for doc in c.page.documents:
-                found.setdefault(url_key(doc.url), Evidence(c.page.url_key, doc.selector, doc.label or doc.url,
-                                                            note=f"document on {c.url}"))  # fmt: skip
+                listed.setdefault(url_key(doc.url), Evidence(c.page.url_key, doc.selector, doc.label or doc.url,
+                                                             note=f"document on {c.url}"))  # fmt: skip
     urls = candidate_urls(cands)
-    if len(found) >= min_docs:
+    if listed or len(named) >= min_docs:
+        found = {**listed, **named}
         ev = list(found.values())[:5]
         return met(indicator, rid, f"{len(found)} document(s) about {', '.join(concepts)}", ev,
                    0.85 if len(found) > 1 else 0.7, urls, {"documents": len(found)})  # fmt: skip
+    if named:
+        ev = next(iter(named.values()))
+        return review(indicator, rid, f"only one document is named for it ({ev.snippet}); no page about it lists "
+                      "documents", urls, [ev], sig.looked_for(concepts), confidence=0.5)  # fmt: skip
     if cands:
-        return review(indicator, rid, f"a page about the concept but no documents: {describe(cands[0])}",
-                      urls, cands[0].evidence(), sig.looked_for(concepts))  # fmt: skip
+        return undecided(site, indicator, rid, f"a page about the concept but no documents: {describe(cands[0])}",
+                         urls, cands[0].evidence(), sig.looked_for(concepts),
+                         worth_a_look=worth_a_look(sig, cands[0]))  # fmt: skip
     return not_met(indicator, rid, "no documents about the concept found",
                    [*sig.looked_for(concepts), "document links (.pdf .doc .xls ...)"])  # fmt: skip
 

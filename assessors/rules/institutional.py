@@ -25,8 +25,8 @@ from losi.models import Evidence, Finding, Link, PageDoc
 @rule(
     "official-portal",
     "The portal is the city government's official site.",
-    "The home page was fetched and its title, headings or text name the city government (official-city "
-    "concepts); otherwise a person checks the domain and the footer.",
+    "The home page was fetched and its title, headings, site name, text or menus name the city government "
+    "(official-city concepts); otherwise a person checks the domain and the footer.",
 )
 def official_portal(site: Site, indicator: Indicator) -> Finding:
     rid = "official-portal"
@@ -34,14 +34,17 @@ def official_portal(site: Site, indicator: Indicator) -> Finding:
     assert home is not None
     sig = signals_for(site)
     concepts = concepts_or_error(indicator)
+    chrome = " | ".join(lk.label for lk in home.links if lk.region in CHROME_REGIONS and lk.label)[:5_000]
     for field, text, selector in (("title", home.title, "title"), ("heading", home.heading_text(), "h1"),
-                                  ("text", home.text[:20_000], "body")):  # fmt: skip
+                                  ("site name", home.meta.get("og:site_name", ""), 'meta[property="og:site_name"]'),
+                                  ("text", home.text[:20_000], "body"),
+                                  ("menu", chrome, "header, nav, footer")):  # fmt: skip
         for concept in concepts:
             if matches := sig.find(concept, text):
                 m = matches[0]
                 ev = Evidence(home.url_key, selector, text[max(0, m.start - 60) : m.end + 60].strip(),
                               note=f"{field} names the city government")  # fmt: skip
-                conf = 0.9 if field != "text" else 0.7
+                conf = 0.9 if field in ("title", "heading", "site name") else 0.7
                 return met(indicator, rid, f"home page {field} names the city government", [ev], conf)
     return review(indicator, rid, "the home page does not name the city government; check domain and footer",
                   [home.url_key], looked_for=sig.looked_for(concepts))  # fmt: skip
@@ -61,12 +64,20 @@ def heads_of_departments(site: Site, indicator: Indicator) -> Finding:
     urls = candidate_urls(cands)
     min_contacts = int(param(indicator, "min_contacts", 2))
     leaders = concepts[0]  # the first concept names the leadership; the others (contacts) only find pages
+    elsewhere: list[tuple[str, str]] = []  # (page, administration) for leadership pages of another body
     for c in cands[:10]:
         if c.page is not None and (c.concept == leaders or sig.text_matches(leaders, c.page)):
+            if other := sig.jurisdiction.other_administration(c.page):
+                elsewhere.append((c.url, other))
+                continue
             found = leaders_with_contacts(sig, c.page, leaders)
             if len(found) >= min_contacts:
                 return met(indicator, rid, f"leadership page {c.url}: {len(found)} heads, each with a contact",
                            [*c.evidence(2), *found[:3]], 0.75, urls)  # fmt: skip
+    if elsewhere:
+        url, other = elsewhere[0]
+        return review(indicator, rid, f"the leadership page {url} is about another administration ({other})",
+                      urls, looked_for=sig.looked_for(concepts), confidence=0.4)  # fmt: skip
     about = [c for c in cands if c.concept == leaders and c.page is not None and c.signals & {"title", "heading"}]
     if about:  # the leadership page itself was read and does not give heads with their contacts
         return not_met(indicator, rid, f"the leadership page does not give {min_contacts} heads each with a phone "

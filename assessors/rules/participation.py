@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from assessors.registry import rule
@@ -17,6 +18,7 @@ from assessors.rules.common import (
     on_home_host,
     param,
     review,
+    sentence_at,
     undecided,
 )
 from assessors.rules.content import page_day
@@ -41,6 +43,7 @@ from indicators.catalog import Indicator
 from losi.models import Evidence, Finding, Form, Link, PageDoc, Verdict
 
 NEAR_DATE_CHARS = 150  # an announcement word this close to a future date announces it
+NEAR_DATE_SPOTS = 20  # mentions of a concept whose surroundings are read for dates
 DATA_FORMATS = ("csv", "json", "xml", "xlsx", "xls", "ods", "geojson", "kml", "tsv", "txt", "rdf", "parquet")
 
 
@@ -206,9 +209,9 @@ def _dated(site: Site, indicator: Indicator, rid: str, what: str, since_days: in
             continue
         today = page_day(c.page)
         start = today - timedelta(days=since_days) if since_days is not None else today
-        good = sorted(d for d in c.page.dates if d >= start.isoformat())
+        good = sorted(d for d in dates_near(sig, c.page, indicator.concepts) if d >= start.isoformat())
         if good:
-            ev = Evidence(c.url, "body", f"dates on the page: {', '.join(good[-3:])}", note="dated content")
+            ev = Evidence(c.url, "body", f"dates next to it: {', '.join(good[-3:])}", note="dated content")
             return met(indicator, rid, f"{what} on {c.url} dated {good[-1]}", [*c.evidence(2), ev],
                        0.85 if c.strength >= 2 else 0.7, urls, {"dates": good[-5:]})  # fmt: skip
     if cands:
@@ -218,10 +221,28 @@ def _dated(site: Site, indicator: Indicator, rid: str, what: str, since_days: in
     return not_met(indicator, rid, f"no {what} found", sig.looked_for(indicator.concepts))
 
 
+YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+def dates_near(sig: SiteSignals, page: PageDoc, concepts: tuple[str, ...]) -> set[str]:
+    """The dates written in the sentences that name the concepts (a year alone counts as its last day): the
+    date of the item that proves the indicator, not of the list it sits in or of another item."""
+    text = page.text[:TEXT_SCAN_CHARS]
+    found: set[str] = set()
+    for concept in concepts:
+        for m in sig.text_matches(concept, page)[:NEAR_DATE_SPOTS]:
+            sentence = sentence_at(text, m.start, m.end)
+            found.update(find_dates(sentence))
+            found.update(f"{y}-12-31" for y in YEAR.findall(sentence))
+    return found
+
+
 @rule(
     "participatory-budgeting",
     "Participatory budgeting took place within the last 5 years or is upcoming.",
-    "A candidate page for the concepts with a date no older than params.years (default 5).",
+    "A candidate page for the concepts with a date no older than params.years (default 5) written next to "
+    "where it names participatory budgeting (a year alone counts): a list page's or another item's date does "
+    "not date it.",
 )
 def participatory_budgeting(site: Site, indicator: Indicator) -> Finding:
     years = int(param(indicator, "years", 5))
@@ -281,13 +302,20 @@ def council_meetings(site: Site, indicator: Indicator) -> Finding:
     rid = "council-meetings"
     sig = signals_for(site)
     cands, urls = _cands(site, indicator)
+    elsewhere = ""
     for c in cands[:10]:
+        if c.page is not None and (other := sig.jurisdiction.other_administration(c.page)):
+            elsewhere = elsewhere or f"{c.url} is about another administration ({other})"
+            continue
         if c.page is not None and (c.page.dates or c.page.documents):
             ev = [Evidence(c.url, d.selector, d.label or d.url, note="document") for d in c.page.documents[:2]]
             if c.page.dates:
                 ev.append(Evidence(c.url, "body", f"dates: {', '.join(sorted(c.page.dates)[-3:])}", note="dated"))
             return met(indicator, rid, f"council meetings on {c.url}", [*c.evidence(2), *ev],
                        0.85 if c.strength >= 2 else 0.7, urls)  # fmt: skip
+    if elsewhere:
+        return review(indicator, rid, f"the council page {elsewhere}", urls,
+                      looked_for=sig.looked_for(indicator.concepts))
     if cands:
         return undecided(site, indicator, rid, f"council page without dates or documents: {describe(cands[0])}",
                          urls, cands[0].evidence(), sig.looked_for(indicator.concepts))  # fmt: skip
