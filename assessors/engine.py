@@ -82,6 +82,8 @@ def _say_what_was_ignored(finding: Finding, site: Site, sig: SiteSignals, indica
         shown = ", ".join(f"'{(c.hits[0].evidence.snippet if c.hits else '')[:40]}' -> {c.url}" for c in misleading[:3])
         notes.append(f"{len(misleading)} link(s) named for it lead to pages that never mention it ({shown})")
         finding.details["misleading_links"] = [c.url for c in misleading[:10]]
+        if finding.verdict == Verdict.NOT_MET and not finding.evidence:  # show the reviewer what was set aside
+            finding.evidence = [c.hits[0].evidence for c in misleading[:3] if c.hits]
     looked_at = dict.fromkeys([*(e.url for e in finding.evidence), *finding.candidates])
     filler = {url: page.filler[:2] for url in looked_at if (page := site.page(url)) is not None and page.filler}
     if filler:

@@ -570,10 +570,10 @@ async def _search_probe(page: Any, home: str, site: Site, files: PortalFiles, st
     except Exception:
         # No page load: a script app changes its route or writes the results into the page. Wait for that,
         # and when Enter did nothing, press the form's own button.
-        if not await _changed(page, before, before_text) and box.get("button"):
+        if not await _settled(page, before, before_text) and box.get("button"):
             with contextlib.suppress(Exception):
                 await page.locator(box["button"]).first.click(timeout=5_000)
-            await _changed(page, before, before_text)
+            await _settled(page, before, before_text)
         with contextlib.suppress(Exception):
             await page.wait_for_load_state("networkidle", timeout=SEARCH_SETTLE_MS)
     measured = json.loads(await page.evaluate(RESULTS_JS, {"word": word, "homeLinks": home_links}))
@@ -614,6 +614,16 @@ async def _changed(page: Any, url: str, text: str) -> bool:
         return True
     except Exception:
         return False
+
+
+async def _settled(page: Any, url: str, text: str) -> bool:
+    """Wait for the search to show something: the address or the text changes; when only the address did (a
+    script app's route), its results are still on their way, so wait for the text too."""
+    if not await _changed(page, url, text):
+        return False
+    if page.url != url and await page.evaluate(PAGE_TEXT_JS) == text:
+        await _changed(page, page.url, text)
+    return True
 
 
 async def _advanced_search_probe(page: Any, search: dict[str, Any]) -> dict[str, Any]:

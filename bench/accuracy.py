@@ -101,6 +101,7 @@ class AccuracyReport:
     disagreements: list[Disagreement] = field(default_factory=list)
     undecided: list[Disagreement] = field(default_factory=list)  # labelled 1/0, machine undecided
     run_id: str = ""
+    data_dir: Path | None = None  # the store and captures of the run
 
 
 def load_labels(labels_dir: Path) -> list[dict]:
@@ -187,7 +188,7 @@ def measure(fixtures: Path = FIXTURES, probes: bool = True, work_dir: Path | Non
         run_id, findings = _assess([portal_for(labels, base) for labels in labels_list], work_dir, probes)
     framework = labels_list[0].get("framework", "losi-2024")
     report = compare({labels["portal"]: labels for labels in labels_list}, findings, framework)
-    report.run_id = run_id
+    report.run_id, report.data_dir = run_id, work_dir / "data"
     return report
 
 
@@ -218,7 +219,7 @@ def measure_real(
         run_id, findings = _assess(portals, work_dir, probes)
     labels = {s.id: yaml.safe_load(s.labels_file.read_text(encoding="utf-8")) for s in runnable}
     report = compare(labels, findings, "losi-2024")
-    report.run_id = run_id
+    report.run_id, report.data_dir = run_id, work_dir / "data"
     return report, missing
 
 
@@ -283,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def subset(report: AccuracyReport, portals: set[str]) -> AccuracyReport:
     """The part of a report about some portals, its tallies summed again from the per-portal ones."""
-    part = AccuracyReport(run_id=report.run_id)
+    part = AccuracyReport(run_id=report.run_id, data_dir=report.data_dir)
     part.by_portal = {pid: t for pid, t in report.by_portal.items() if pid in portals}
     part.disagreements = [d for d in report.disagreements if d.portal in portals]
     part.undecided = [d for d in report.undecided if d.portal in portals]

@@ -162,3 +162,60 @@ def test_markup_and_css_validity(name: str, tmp_path: Path) -> None:
         notes = " ".join(e.note for e in markup.evidence)
         assert "center" in notes and not any("CSS:" in e.note for e in markup.evidence)
         assert any("colr" in e.note for e in css.evidence) and css.evidence[0].url.endswith("broken.css")
+
+
+# --------------------------------------------------------------------------- real-page classes (issue 11)
+
+
+@requires_browser
+def test_a_few_pixels_of_overflow_on_a_reflowing_page_is_still_mobile_friendly(tmp_path: Path) -> None:
+    site = probed_site("tech-slight-overflow", ["index.html"], tmp_path, axe_pages=1)
+    finding = mobile_friendly(site, MOBILE)
+    assert finding.verdict == Verdict.MET, finding.explanation
+    assert "stick out by" in finding.explanation
+    assert 0 < finding.details["overflow_px"] <= 16 and finding.details["overflow_roots"] == 1
+
+
+@requires_browser
+def test_a_fixed_width_page_records_how_much_sticks_out(fixed: Site) -> None:
+    finding = mobile_friendly(fixed, MOBILE)
+    assert finding.details["overflow_px"] > 16 and finding.details["overflow_roots"] >= 1
+
+
+@requires_java
+@requires_browser
+def test_css_validity_reads_every_stylesheet_the_template_links(tmp_path: Path) -> None:
+    site = probed_site("tech-css-many", ["index.html"], tmp_path, axe_pages=1)
+    finding = css_validity(site, indicator("209", "css-validity"))
+    assert finding.verdict == Verdict.NOT_MET, finding.explanation
+    assert any(e.url.endswith("main.css") for e in finding.evidence), finding.evidence
+    checked = site.probes["vnu"]["stylesheets_checked"]
+    assert len(checked) == 15  # 13 linked (the font sheet, 11 vendor sheets, main.css), 1 imported, 1 inline
+    assert any(u.endswith("parts.css") for u in checked) and any("#style-1" in u for u in checked)
+
+
+@requires_java
+@requires_browser
+def test_css_validity_reads_the_pages_own_style_block(tmp_path: Path) -> None:
+    site = probed_site("tech-css-inline", ["index.html"], tmp_path, axe_pages=1)
+    finding = css_validity(site, indicator("209", "css-validity"))
+    assert finding.verdict == Verdict.NOT_MET, finding.explanation
+    assert any("#style-1" in e.url for e in finding.evidence), finding.evidence
+
+
+@requires_browser
+def test_a_results_page_saying_nothing_found_is_no_result(tmp_path: Path) -> None:
+    site = probed_site("tech-search", SEARCH_PAGES, tmp_path, search_handler("nothing"), axe_pages=1)
+    finding = search_box(site, SEARCH)
+    assert finding.verdict == Verdict.NOT_MET, finding.explanation
+    assert "hech narsa topilmadi" in finding.explanation.lower()
+    assert site.probes["search"]["hits"] >= 1  # the echoed query alone would have looked like a result
+
+
+@requires_browser
+def test_the_search_of_a_script_app_is_run_and_waited_for(tmp_path: Path) -> None:
+    site = probed_site("tech-search-app", ["index.html"], tmp_path, axe_pages=1)
+    finding = search_box(site, SEARCH)
+    assert finding.verdict == Verdict.MET, finding.explanation
+    probe = site.probes["search"]
+    assert "#/search?q=" in probe["result_url"] and probe["hits"] >= 2

@@ -40,7 +40,8 @@ def site_from(base_url: str, paths: list[str]) -> Site:
 class SearchHandler(http.server.SimpleHTTPRequestHandler):
     """Serves tests/sites/tech-search; /search?q= lists the pages whose text contains q.
 
-    mode "advanced": the result page has refine controls; "basic": none; "dead": /search is a 404.
+    mode "advanced": the result page has refine controls; "basic": none; "dead": /search is a 404; "nothing":
+    the result page says (in Uzbek) that nothing was found, with a link that repeats the query.
     """
 
     mode = "advanced"
@@ -56,6 +57,12 @@ class SearchHandler(http.server.SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         q = (parse_qs(parts.query).get("q") or [""])[0].strip().lower()
+        if self.mode == "nothing":  # a results page that echoes the query in a link and finds nothing
+            self._send(f'<!DOCTYPE html><html lang="uz"><head><meta charset="utf-8"><title>Qidiruv</title></head><body>'
+                       f'<main><h1>Qidiruv natijalari</h1><p>Hech narsa topilmadi.</p>'
+                       f'<p><a href="/search?q={html.escape(q)}">{html.escape(q)} bo\'yicha qayta qidirish</a></p>'
+                       f"</main></body></html>")
+            return
         hits = []
         for f in sorted((SITES / "tech-search").glob("*.html")):
             text = f.read_text(encoding="utf-8")
@@ -73,7 +80,11 @@ class SearchHandler(http.server.SimpleHTTPRequestHandler):
             f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Results</title></head><body>'
             f'<form action="/search" method="get"><input type="text" name="q" value="{html.escape(q)}">{refine}'
             f'<button type="submit">Go</button></form><ol>{"".join(hits)}</ol></body></html>'
-        ).encode()
+        )
+        self._send(page)
+
+    def _send(self, text: str) -> None:
+        page = text.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(page)))

@@ -55,7 +55,8 @@ LAYOUT_JS = """
   }
   // What sticks out past the right edge: the outermost boxes only (their children stick out with them).
   let overflowRoots = 0, overflowPx = 0; const overflowing = [];
-  const vw = window.innerWidth, outside = new Set();
+  // a phone without a fitting viewport meta lays the page out wider than its screen: measure against the screen
+  const vw = Math.min(window.innerWidth, (window.screen && screen.width) || window.innerWidth), outside = new Set();
   for (const el of (body || de).querySelectorAll('*')) {
     if (outside.size > 20000) break;
     const r = el.getBoundingClientRect();

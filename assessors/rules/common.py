@@ -34,6 +34,10 @@ VETO_WINDOW = 200  # a sentence around a concept's mention reaches at most this 
 VETO_SPOTS = 5  # mentions of a concept checked per page
 MAX_VETO_CHECKS = 10  # candidates checked for a veto
 OTHER_ADMINISTRATION = "the page is about another administration"  # needs_review at most: a person decides
+WHOLE_SITE_NOTE = (  # how every rule ends on a completely read site, for the rules' help texts
+    "When the whole site was read (the crawl hit no cap), a candidate that does not qualify ends as not_met, "
+    "named; needs_review is kept for what a person may still find there."
+)
 NOT_FOUND_CONFIDENCE = 0.6  # not_met on a completely read site where only weak candidates exist
 TOP_HEADING_WEIGHT = W_HEADING_TOP * OTHER_LANGUAGE_FACTOR  # an h1/h2 hit, even in another language
 
@@ -124,6 +128,7 @@ def undecided(
     candidate named for whoever wants to check."""
     if worth_a_look or not site.crawl_complete:
         return review(indicator, rule_id, explanation, candidates, evidence, looked_for, confidence, details)
+    looked_for = looked_for or signals_for(site).looked_for(indicator.concepts)  # every not_met says what
     return not_met(indicator, rule_id, f"{explanation} (the whole site was read; nothing else qualifies)",
                    looked_for, confidence=NOT_FOUND_CONFIDENCE, candidates=candidates, evidence=evidence,
                    details=details)  # fmt: skip

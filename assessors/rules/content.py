@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from assessors.registry import rule
 from assessors.rules.common import (
+    WHOLE_SITE_NOTE,
     candidate_urls,
     concepts_or_error,
     decide_by_candidates,
@@ -64,8 +65,9 @@ def contact_facts(page: PageDoc) -> list[Evidence]:
     "The portal has a contact page or section with a phone number, e-mail, postal address or contact form.",
     "Finds contact pages from link text, URL slugs and page titles/headings (concepts of the indicator), "
     "then looks on them for tel:/mailto: links, phone numbers and e-mail addresses in the text, and message "
-    "forms. met: such a page has at least one of them; needs_review: a contact page without any; a home "
-    "page footer with phone/e-mail links counts as a contact section.",
+    "forms that can send. met: such a page has at least one of them; template placeholders (+1 5589 55488 55, "
+    "youremail@domain.com) and pages saying their details are illustrative do not count; a home page footer "
+    "with phone/e-mail links counts as a contact section. " + WHOLE_SITE_NOTE,
 )
 def contact_details(site: Site, indicator: Indicator) -> Finding:
     rid = "contact-details"
@@ -108,7 +110,12 @@ def contact_details(site: Site, indicator: Indicator) -> Finding:
     "concept-page",
     "A page or section about the indicator's concepts exists.",
     "Scores candidate pages by link text, link URL, home-page menu/footer position, target title/headings "
-    "and text. met at params.min_score (default 4.5), needs_review for weaker candidates, not_met otherwise.",
+    "and text. met at params.min_score (default 4.5), needs_review for weaker candidates, not_met otherwise. "
+    "Set aside: links that lead nowhere ('#', javascript:, error pages), links to pages that never name the "
+    "concept or are empty once template filler is dropped, pages that say it is not there ('coming soon', "
+    "'under construction', 'only in person'), headings of the site template, and a topic word inside a job "
+    "title. A page about another administration (another place or level) is needs_review at most. "
+    + WHOLE_SITE_NOTE,
 )
 def concept_page(site: Site, indicator: Indicator) -> Finding:
     what = param(indicator, "what", indicator.name)
@@ -209,7 +216,8 @@ def _better_dated(dates: list[str], than: list[str], want_future: bool, page: Pa
     "news-section",
     "The portal has a news section with several dated items.",
     "A candidate page for the news concepts (link text, URL, title/headings) that shows at least "
-    "params.min_items (default 3) distinct dates.",
+    "params.min_items (default 3) distinct dates up to the day of the crawl (items dated in the future are "
+    "a template's demo content, not published news).",
 )
 def news_section(site: Site, indicator: Indicator) -> Finding:
     return _dated_section(site, indicator, "news-section", "news section", want_future=False)

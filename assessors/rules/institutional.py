@@ -5,7 +5,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from assessors.registry import rule
-from assessors.rules.common import candidate_urls, concepts_or_error, describe, met, not_met, param, review, undecided
+from assessors.rules.common import (
+    WHOLE_SITE_NOTE,
+    candidate_urls,
+    concepts_or_error,
+    describe,
+    met,
+    not_met,
+    param,
+    review,
+    undecided,
+)
 from assessors.rules.literacy import social_platform
 from assessors.signals import (
     CHROME_REGIONS,
@@ -53,8 +63,9 @@ def official_portal(site: Site, indicator: Indicator) -> Finding:
 @rule(
     "heads-of-departments",
     "Names, titles and contact details of the heads of departments are published.",
-    "A leadership page (concepts of the indicator) with contact details (phones, e-mails) on it: met; "
-    "without contact details: needs_review.",
+    "A leadership page (concepts of the indicator) naming at least params.min_contacts (default 2) positions, "
+    "each with its own phone or e-mail next to it: met (one head's card repeated counts once). A leadership "
+    "page of another administration is needs_review. " + WHOLE_SITE_NOTE,
 )
 def heads_of_departments(site: Site, indicator: Indicator) -> Finding:
     rid = "heads-of-departments"
@@ -114,7 +125,9 @@ def leaders_with_contacts(sig: SiteSignals, page: PageDoc, leaders: str) -> list
     "agency-links",
     "A section links to other (local, regional, national) government agencies.",
     "A page or section about the concepts that links to at least params.min_hosts (default 3) different "
-    "external sites.",
+    "other organisations' sites: to a site or a section, not to one document deep inside it, not a social "
+    "network, not the portal's own live address; on pages other than the home page, only links in the "
+    "page's own content count (the template's footer is counted on the home page).",
 )
 def agency_links(site: Site, indicator: Indicator) -> Finding:
     rid = "agency-links"

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from assessors.registry import rule
 from assessors.rules.common import (
+    WHOLE_SITE_NOTE,
     candidate_urls,
     concepts_or_error,
     decide_by_candidates,
@@ -55,9 +56,12 @@ def _cands(site: Site, indicator: Indicator) -> tuple[list[Candidate], list[str]
 
 @rule(
     "feedback-form",
-    "Residents can send feedback or complaints online (a form or a dedicated address).",
-    "A candidate page for the concepts with a form that has a free-text field (met, high confidence), or a "
-    "dedicated e-mail address on it (met, lower); a page without either: needs_review.",
+    "Residents can send feedback or complaints online through a form that really sends.",
+    "A candidate page for the concepts with a form that has a free-text field and can send it (met). A form "
+    "counts only if what a person types would reach the portal: its fields have names, it has a submit "
+    "control, and it does not send to the static page it sits on, to javascript: or to the visitor's mail "
+    "program; a rejected form is named with the reason. An e-mail address alone is not a feedback form. "
+    + WHOLE_SITE_NOTE,
 )
 def feedback_form(site: Site, indicator: Indicator) -> Finding:
     rid = "feedback-form"

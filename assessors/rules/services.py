@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from assessors.registry import rule
 from assessors.rules.common import (
+    WHOLE_SITE_NOTE,
     candidate_urls,
     decide_by_candidates,
     describe,
@@ -177,8 +178,11 @@ def subject_concepts(indicator: Indicator, actions: tuple[str, ...]) -> tuple[st
     "Finds pages about the service (its concepts, without the action concepts) whose title, heading or a "
     "link leading to them names it; online when, in the section of such a page that names the service, "
     "there is an application form, an apply/pay/login action (params.action_concepts) or a link to a linked "
-    "service portal; or when a link names both the service and an online action. A page about the service "
-    "without an online action: needs_review; nothing about the service: not_met.",
+    "service portal; or when a link names both the service and an online action. An 'apply' link counts only "
+    "if its page lets a person act (a form that sends, a link out to a service site); a link to a legal "
+    "database (assessors/data/information_sites.yaml) is information. 'Only in person' said of the service "
+    "vetoes it. A page about the service without an online action is information, not an online service: "
+    + WHOLE_SITE_NOTE,
 )
 def online_service(site: Site, indicator: Indicator) -> Finding:
     rid = "online-service"
