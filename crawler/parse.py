@@ -23,6 +23,7 @@ from crawler.links import is_document
 from crawler.scope import Scope
 from indicators.filler import filler_reason
 from indicators.language import detect_language, normalize_lang_tag
+from indicators.lexicon import Lexicon
 from losi.models import Control, Form, FormField, Heading, Link, PageDoc, Region
 
 MAX_BODY_BYTES = 5_000_000  # parse at most this much of a response
@@ -30,6 +31,8 @@ MAX_LINKS = 5_000  # links kept per page (menus of real portals stay far below)
 MAX_TEXT_CHARS = 200_000  # main text cap
 MAX_DATES = 300
 MAX_EMAILS = 20
+MAX_NOTICES = 5
+NOTICE_CONCEPT = "placeholder-notice"
 MAX_HEADINGS = 300
 DETECT_CHARS = 5_000  # language detection reads this much of the main text
 
@@ -365,6 +368,22 @@ def _absolute(base: str, href: str) -> str | None:
     if frag.startswith(("/", "!/")):  # a hash route of a single-page app: "#/news", "#!/contacts"
         return url
     return base_part
+
+
+def placeholder_notices(text: str) -> list[str]:
+    """The sentences of the page (header and footer included) that say its content is not real."""
+    lexicon = Lexicon.load(None)
+    found = lexicon.find(NOTICE_CONCEPT, text)
+    out: list[str] = []
+    for m in found:
+        start = max(text.rfind(".", 0, m.start), text.rfind("!", 0, m.start), text.rfind("?", 0, m.start)) + 1
+        stop = min((i for i in (text.find(c, m.end) for c in ".!?") if i >= 0), default=len(text))
+        sentence = text[start : stop + 1].strip()[:300]
+        if sentence not in out:
+            out.append(sentence)
+        if len(out) >= MAX_NOTICES:
+            break
+    return out
 
 
 def dead_href(href: str | None, anchors: set[str | None]) -> str:
@@ -723,5 +742,6 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
     dates.update(dict.fromkeys(find_dates(full_text)))
     page.dates = list(dates)[:MAX_DATES]
     page.emails = list(dict.fromkeys(m.group().lower() for m in EMAIL_RE.finditer(full_text)))[:MAX_EMAILS]
+    page.notices = placeholder_notices(full_text)
     page.text = _main_text(body)[:MAX_TEXT_CHARS]
     page.lang_detected = detect_language(page.text[:DETECT_CHARS]) if page.text else ""

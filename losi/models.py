@@ -184,6 +184,9 @@ class PageDoc:
     dead_links: list[Link] = field(default_factory=list)  # links that go nowhere ("#", javascript:, missing anchor)
     filler: list[str] = field(default_factory=list)  # template filler dropped from the page: "why: text…"
     emails: list[str] = field(default_factory=list)  # e-mail addresses anywhere on the page (header, footer too)
+    # sentences anywhere on the page saying its content is not real ("contact details on this page are
+    # illustrative"): they veto what they name
+    notices: list[str] = field(default_factory=list)
 
     @property
     def url_key(self) -> str:

@@ -273,3 +273,9 @@ def test_what_was_looked_for_is_listed_in_the_portals_language_first() -> None:
     first_terms = looked[0].split(": ", 1)[1].split(", ")[:2]
     hy_terms = Lexicon.load(None).terms("org-chart", "hy")
     assert first_terms == hy_terms[:2], looked[0]
+
+
+def test_a_notice_that_the_contact_details_are_illustrative_vetoes_them(negative: Site) -> None:
+    assert page(negative, "kontakty.html").notices  # found in the footer, outside the main text
+    f = judge(negative, "contact-details", ("contact",))
+    assert f.verdict is not Verdict.MET, f

@@ -11,6 +11,7 @@ from assessors.signals import (
     MET_SCORE,
     OTHER_LANGUAGE_FACTOR,
     REVIEW_SCORE,
+    SNIPPET_CHARS,
     TEXT_SCAN_CHARS,
     W_HEADING_TOP,
     Candidate,
@@ -26,7 +27,6 @@ from losi.models import Evidence, Finding, Method, PageDoc, Verdict
 MAX_CANDIDATES = 8
 NEWS_CONCEPT = "news"
 UNAVAILABLE_CONCEPT = "unavailable"  # "coming soon", "under construction", "nothing found": vetoes a stub page
-PLACEHOLDER_CONCEPT = "placeholder-notice"  # "the details on this page are illustrative": vetoes the page
 IN_PERSON_CONCEPT = "in-person-only"  # "only in person", "not available online": vetoes what it is said of
 STUB_WORDS = 40  # a page this short (words of main text) that says "coming soon" ...
 STUB_REST_WORDS = 12  # ... and says little else besides that sentence is a stub
@@ -312,10 +312,12 @@ def negative_statement(sig: SiteSignals, page: PageDoc, concepts: Sequence[str] 
             sentence = sentence_at(text, m.start, m.end)
             if len(text.split()) - len(sentence.split()) <= STUB_REST_WORDS:
                 places.append((text, "body", (UNAVAILABLE_CONCEPT,)))
-    places.append((text, "body", (PLACEHOLDER_CONCEPT,)))  # "contact details on this page are illustrative"
     for source, where, kinds in places:
         if veto := _statement(sig, page, source, where, kinds):
             return veto
+    for notice in page.notices:  # "contact details on this page are illustrative" (often in the footer)
+        if any(sig.find(c, notice) for c in concepts):
+            return Evidence(page.url_key, "body", notice[:SNIPPET_CHARS], note=f"the page says '{notice[:80]}'")
     # Said of the thing itself, in a sentence that names it: "only in person" in any such sentence; "coming
     # soon" only when every such sentence says so (a page may describe the survey it runs and add that its
     # results will be published later).
