@@ -26,7 +26,7 @@ from assessors.site import Site
 from assessors.templates import SharedTemplates, run_axe_once_per_template
 from assessors.vnu import Document, VnuUnavailable, validate
 from crawler.links import is_file
-from crawler.settings import blocked_address, private_allowed
+from crawler.scope import blocked_address, private_allowed
 from losi.layout import PortalFiles
 from losi.models import Region
 

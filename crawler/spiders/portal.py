@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 from crawler.items import CaptureItem
 from crawler.links import PageSignals, canonical, extract, is_file
 from crawler.parse import declared_charset, decode_body, is_html
-from crawler.scope import Scope, host_of, is_ip, netloc_of
+from crawler.scope import Scope, host_of, linked_scope, netloc_of, scope_refusal
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
 
@@ -68,19 +68,6 @@ def describe_failure(failure: Failure, url: str) -> str:
     return f"{failure.type.__name__ if failure.type else 'error'} fetching {url}: {message}".strip()
 
 
-def linked_scope(portal: PortalConfig) -> Scope:
-    """The hosts of the linked service portals, matched like the crawl scope (subdomains; IPs with port)."""
-    domains: list[str] = []
-    for entry in portal.linked_portals:
-        entry = entry.strip().lower()
-        if not entry:
-            continue
-        url = entry if "://" in entry else f"http://{entry}"
-        host = host_of(url)
-        domains.append(netloc_of(url) if is_ip(host) or host == "localhost" else host)
-    return Scope(domains=domains, allow_private=portal.allow_private)
-
-
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
@@ -115,15 +102,7 @@ class PortalSpider(scrapy.Spider):
 
     def scope_refusal(self, url: str, outside: bool = False) -> str | None:
         """Why a URL may not be fetched ("outside_scope", "private_address"), or None."""
-        if outside:
-            if self.linked.is_internal(url) and self.scope.may_fetch_outside(url):
-                return None
-            return "outside_scope" if not self.linked.is_internal(url) else "private_address"
-        if self.scope.may_fetch(url):
-            return None
-        if self.in_scope(url) and urlsplit(url).scheme in ("http", "https"):
-            return "private_address"
-        return "outside_scope"
+        return scope_refusal(self.scope, self.linked, url, outside)
 
     # ------------------------------------------------------------------ requests
 
