@@ -21,6 +21,7 @@ from crawler.pipelines import PROGRESS_PREFIX
 from crawler.scope import Scope, host_of
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
+from losi.procs import descendants, kill
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The child stops itself at max_seconds (CLOSESPIDER_TIMEOUT); this is the margin before it is killed.
@@ -116,11 +117,13 @@ def _run_child(files: PortalFiles, deadline: float, progress: Callable[[str], No
             except queue.Empty:
                 line = ""
                 if time.monotonic() > deadline and proc.poll() is None:
+                    tree = descendants(proc.pid)  # read first: Chromium is in a process group of its own
                     proc.terminate()
                     try:
                         proc.wait(timeout=10)
                     except subprocess.TimeoutExpired:
                         proc.kill()
+                    kill([*tree, *descendants(proc.pid)])
                     killed = True
                 continue
             if line is None:

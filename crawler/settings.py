@@ -93,10 +93,12 @@ def portal_settings(portal: PortalConfig, files: PortalFiles, chromium: str | No
     if chromium:
         settings.update(
             {
+                # scrapy-playwright's handler and browser provider with deadlines and the run's browser slots
                 "DOWNLOAD_HANDLERS": {
-                    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-                    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+                    "http": "crawler.render.BoundedPlaywrightHandler",
+                    "https": "crawler.render.BoundedPlaywrightHandler",
                 },
+                "PLAYWRIGHT_BROWSER_PROVIDER": "crawler.render.PooledBrowserProvider",
                 "PLAYWRIGHT_BROWSER_TYPE": "chromium",
                 "PLAYWRIGHT_LAUNCH_OPTIONS": {
                     "executable_path": chromium,

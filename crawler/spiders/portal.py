@@ -31,6 +31,7 @@ from crawler.items import CaptureItem
 from crawler.links import PageSignals, canonical, extract, is_file
 from crawler.parse import declared_charset, decode_body, is_html
 from crawler.scope import Scope, host_of, linked_scope, netloc_of, scope_refusal
+from losi.deadline import CallTimeout, bounded
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
 
@@ -45,6 +46,15 @@ FRONTIER_MIN = 1000
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
 REPLACEMENT_CHAR = "\ufffd"  # what a browser puts where bytes do not decode under the declared charset
 STATIC_TWIN_TIMEOUT_MS = 15000
+# Deadlines on our side of the pipe to the browser (its own timeouts run in Playwright's driver).
+READ_RENDERED_SECONDS = 90.0  # network idle, the DOM, the home page's screenshot, the static twin
+PAGE_CLOSE_SECONDS = 10.0
+
+
+async def close_page(page: Any) -> None:
+    """Close a rendered page; one already closed, crashed or not answering is left to the browser's close."""
+    with contextlib.suppress(Exception):
+        await bounded(page.close(), PAGE_CLOSE_SECONDS, "closing a page")
 
 
 def utc_now() -> str:
@@ -153,7 +163,7 @@ class PortalSpider(scrapy.Spider):
         # robots.txt, the sitemaps and the seeds come after the home page (see after_home), so that the
         # home page's links get depth 1 even when rendering the home page is slow.
         self.seen.add(self.home_url)
-        yield self.page_request(self.home_url, 0, render=self.home_renderable, home=True)
+        yield self.page_request(self.home_url, 0, home=True)
 
     def after_home(self, host_reachable: bool = True) -> list[Request]:
         """robots.txt, sitemap.xml (not when the host could not be reached) and the configured seeds."""
@@ -243,16 +253,25 @@ class PortalSpider(scrapy.Spider):
         static: tuple[bytes, list[tuple[str, str]]] | None = None
         if self._cap_reached():
             if page is not None:
-                await page.close()
+                await close_page(page)
             raise CloseSpider("max_pages")
         if page is not None:
             try:
-                body, final_url, headers, screenshot, static = await self._read_rendered(response, page)
+                body, final_url, headers, screenshot, static = await bounded(
+                    self._read_rendered(response, page), READ_RENDERED_SECONDS, f"reading the rendered {response.url}"
+                )
+            except CallTimeout as exc:  # the browser stopped answering: keep the DOM the handler already read
+                self.warnings.append(str(exc))
+                self.crawler.stats.inc_value("losi/render_timeouts")
+                body, final_url, headers, screenshot, static = response.body, response.url, None, "", None
             finally:
-                await page.close()
-        if meta.get("losi_home"):
+                await close_page(page)
+        home = bool(meta.get("losi_home"))
+        if home:
             self.home_fetched = True
             self.home_status = response.status
+        home_render = home and not rendered and self.home_renderable and response.status < 400
+        if home and not home_render:
             for request in self.after_home():
                 yield request
         if static is not None:
@@ -262,13 +281,16 @@ class PortalSpider(scrapy.Spider):
         else:
             item = self.capture(response, body, final_url, rendered, headers, screenshot)
         if not item.is_page:
+            if home_render:
+                for request in self.after_home():
+                    yield request
             yield item
             return
 
         dom_content_type = dict((k.lower(), v) for k, v in headers or []).get("content-type", item.content_type)
         encoding = _charset(dom_content_type) if rendered else getattr(response, "encoding", "utf-8")
         signals = extract(body, final_url, encoding)
-        wants_render = (
+        wants_render = home_render or (
             not rendered
             and self.render_enabled
             and response.status < 400
@@ -276,10 +298,13 @@ class PortalSpider(scrapy.Spider):
             and (self.portal.render == "always" or signals.looks_like_spa)
         )
         if wants_render:
-            # Re-request in the browser; the static capture is kept only if rendering fails.
+            # Re-request in the browser; the static capture is kept only if rendering fails. The home page is
+            # fetched plainly first (so DOWNLOAD_MAXSIZE and the plain capture hold whatever the browser does),
+            # then always rendered and screenshotted, at its original URL (the browser follows its redirects).
             self.crawler.stats.inc_value("losi/rerendered")
             yield self.page_request(
-                response.url, item.depth, item.referer, render=True, outside=item.outside, dont_filter=True, static=item
+                item.url if home else response.url, item.depth, item.referer, render=True, outside=item.outside,
+                home=home, dont_filter=True, static=item,
             )
             return
         self.pages += 1
@@ -472,8 +497,7 @@ class PortalSpider(scrapy.Spider):
         meta = request.meta
         page = meta.get("playwright_page")
         if page is not None:
-            with contextlib.suppress(Exception):  # already closed
-                await page.close()
+            await close_page(page)
         home = bool(meta.get("losi_home"))
         if failure.check(IgnoreRequest):
             if home:
@@ -496,9 +520,16 @@ class PortalSpider(scrapy.Spider):
             self.warnings.append(f"rendering failed for {request.url}: {describe_failure(failure, request.url)}")
             static = meta.get("losi_static")
             if static is not None:
+                if home:
+                    for follow in self.after_home():
+                        yield follow
                 if not self._cap_reached():
                     self.pages += 1
                     yield static
+                    if static.status < 400 and not static.outside:  # follow what plain HTTP showed
+                        signals = extract(static.body, static.final_url, _charset(static.content_type))
+                        for follow in self.follow(signals, static, False):
+                            yield follow
                 return
             plain = self.page_request(
                 request.url,
