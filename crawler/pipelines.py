@@ -95,6 +95,8 @@ class CaptureWriterPipeline:
             "referer": item.referer,
             "outside": item.outside,
             "aux": item.aux,
+            "kind": item.kind,
+            "why": item.why,
         }
         self.jsonl_file.write(json.dumps(line, ensure_ascii=False) + "\n")
         self.jsonl_file.flush()

@@ -35,6 +35,7 @@ class CrawlResult:
     pages: int
     seconds: float
     stats: dict = field(default_factory=dict)
+    focus: dict = field(default_factory=dict)  # the page budget's split and why each page was fetched
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -200,6 +201,7 @@ def crawl_portal(
     if child:
         stats["rendering"] = child.get("rendering", "")
         stats["warnings"] = child.get("warnings", [])
-    result = CrawlResult(status, reason, pages, round(time.monotonic() - started, 2), stats)
+    result = CrawlResult(status, reason, pages, round(time.monotonic() - started, 2), stats,
+                         dict(child.get("focus", {})) if child else {})  # fmt: skip
     files.crawl_summary.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     return result

@@ -44,7 +44,9 @@ DEPTH_LIMIT = 0
 DEPTH_STATS_VERBOSE = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.GuardMiddleware": 50}
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.GuardMiddleware": 50, "crawler.focus.BudgetMiddleware": 60}
+# The focused frontier (crawler.focus): priorities and reasons of the spider's page requests.
+SPIDER_MIDDLEWARES = {"crawler.focus.FocusMiddleware": 600}
 ITEM_PIPELINES = {"crawler.pipelines.CaptureWriterPipeline": 300}
 
 # Pages the browser renders: no images, fonts or media (faster; the DOM is what we keep).
@@ -70,7 +72,7 @@ def portal_settings(portal: PortalConfig, files: PortalFiles, chromium: str | No
         "DOWNLOAD_WARNSIZE", "RETRY_TIMES", "REDIRECT_MAX_TIMES", "METAREFRESH_ENABLED",
         "METAREFRESH_MAXDELAY", "HTTPERROR_ALLOW_ALL", "COOKIES_ENABLED", "TELNETCONSOLE_ENABLED",
         "REMOTE_CONTROL_ENABLED", "LOG_LEVEL", "DEPTH_LIMIT", "DEPTH_STATS_VERBOSE",
-        "DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES",
+        "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES",
     )
     module = globals()
     settings: dict[str, Any] = {name: module[name] for name in names}

@@ -27,6 +27,7 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler.focus import ENQUEUE_PER_QUOTA, Focus
 from crawler.items import CaptureItem
 from crawler.links import PageSignals, canonical, extract, is_file
 from crawler.parse import declared_charset, decode_body, is_html
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 HOME_PRIORITY = 1000
 MAX_SITEMAP_FILES = 20
+MAX_SITEMAP_ENTRIES = 50_000  # per sitemap file (the protocol's own limit)
 NETWORK_IDLE_MS = 3000
 # URLs the spider may know of (fetched or queued) per allowed page, with a floor for small caps.
 FRONTIER_PER_PAGE = 10
@@ -99,7 +101,9 @@ class PortalSpider(scrapy.Spider):
         self.home_done = False  # the home page was answered (or failed): the other seeds may start
         self.warnings: list[str] = []
         self.sitemap_files = 0
+        self.sitemap_filler = 0
         self.frontier_limit = max(FRONTIER_MIN, FRONTIER_PER_PAGE * portal.limits.max_pages)
+        self.focus = Focus(portal)  # priorities and reasons: crawler.focus.FocusMiddleware applies them
         self.screenshot_count = 0
 
     # ------------------------------------------------------------------ scope
@@ -228,6 +232,8 @@ class PortalSpider(scrapy.Spider):
             outside=bool(meta.get("losi_outside")),
             screenshot=screenshot,
             is_page=is_page,
+            kind="home" if meta.get("losi_home") else meta.get("losi_kind", ""),
+            why="the home page" if meta.get("losi_home") else meta.get("losi_reason", ""),
             headers=headers,
             body=body,
         )
@@ -411,6 +417,10 @@ class PortalSpider(scrapy.Spider):
         for url in signals.links:
             request = self._link_request(url, depth, item.final_url)
             if request is not None:
+                anchor = signals.anchors.get(url)
+                if anchor is not None:  # how the page names the link and where: the frontier's first clue
+                    request.meta["losi_label"] = anchor.label
+                    request.meta["losi_region"] = anchor.region
                 requests.append(request)
         if rendered:
             for route in signals.hash_routes:  # an SPA's hash routes are pages of their own
@@ -474,21 +484,34 @@ class PortalSpider(scrapy.Spider):
         except Exception:  # not XML: nothing to seed from
             self.warnings.append(f"unreadable sitemap: {response.url}")
             return
+        # The whole sitemap is read (up to MAX_SITEMAP_ENTRIES): its news items are filler, counted apart, so
+        # thousands of them listed first cannot use up the frontier before the pages the indicators need.
         limit = self.portal.limits.max_pages * 2
-        for entry in sitemap:
+        filler_limit = ENQUEUE_PER_QUOTA * self.focus.filler_quota
+        for number, entry in enumerate(sitemap):
             loc = entry.get("loc", "")
-            if not loc:
+            if not loc or number >= MAX_SITEMAP_ENTRIES:
                 continue
             url = canonical(urljoin(response.url, loc))
             if sitemap.type == "sitemapindex":
                 if self.sitemap_files < MAX_SITEMAP_FILES and url not in self.seen:
                     self.seen.add(url)
                     yield self.sitemap_request(url)
-            elif limit > 0 and url not in self.seen and not is_file(url) and self.in_scope(url):
-                limit -= 1
+            elif url not in self.seen and not is_file(url) and self.in_scope(url):
+                if self.focus.filler_kind(url):
+                    if self.sitemap_filler >= filler_limit:
+                        self.crawler.stats.inc_value("losi/sitemap_filler_skipped")
+                        continue
+                    self.sitemap_filler += 1
+                elif limit <= 0:
+                    continue
+                else:
+                    limit -= 1
                 self.seen.add(url)
                 self.crawler.stats.inc_value("losi/sitemap_urls")
-                yield self.page_request(url, 1, response.url, render=self._should_render(url))
+                request = self.page_request(url, 1, response.url, render=self._should_render(url))
+                request.meta["losi_sitemap"] = True
+                yield request
 
     # ------------------------------------------------------------------ errors
 
