@@ -9,9 +9,11 @@ Every page request gets a class, a Scrapy priority and a one-line reason (record
                     (in the portal's languages, through indicators.lexicon)
     linked-portal   a page of a linked service portal
     other           anything else, breadth-first
-    filler:<kind>   news and event items, archives, pagination, galleries, tag and date listings, and
-                    near-duplicates (the many members of one URL family): fetched last, and only up to
-                    `limits.filler_share` of the page budget (enough for the news and events indicators)
+    near-duplicate  the many members of one URL family (/objects/item-1 ... item-500): after the others;
+                    not capped, since some sites keep every page in one family (/node/123)
+    filler:<kind>   news and event items, archives, pagination, galleries, tag and date listings: fetched
+                    last, and only up to `limits.filler_share` of the page budget (enough for the news and
+                    events indicators)
 
 Scrapy does the ordering (request priorities; FocusMiddleware sets them as the spider's requests leave
 it) and BudgetMiddleware keeps the filler share; the spider asks Focus before it queues a sitemap's URLs,
@@ -37,7 +39,7 @@ from losi.models import PortalConfig
 
 # Scrapy priorities (higher first); the depth is subtracted within a class, so each class is breadth-first.
 PRIORITY = {"home": 1000, "home-menu": 500, "service": 450, "concept": 400, "linked-portal": 350, "other": 100,
-            "filler-named": -80, "filler": -100}  # fmt: skip
+            "near-duplicate": 20, "filler-named": -80, "filler": -100}  # fmt: skip
 # Concepts too common to steer a crawl (every page names the city), or that mark filler rather than content.
 IGNORED_CONCEPTS = frozenset(
     {"official-city", "online-channel", "upcoming", "news", "events", "national-elections", "social-media",
@@ -200,7 +202,7 @@ class Focus:
                           f"{how} names {concept}, from {where}", concept)  # fmt: skip
         members = self.families[family(url)] = self.families[family(url)] + 1
         if members > FAMILY_FREE:
-            return Choice("filler:near-duplicate", PRIORITY["filler"] - depth,
+            return Choice("near-duplicate", PRIORITY["near-duplicate"] - depth,
                           f"one of {members}+ pages of the URL family {family(url)}")  # fmt: skip
         return Choice("other", PRIORITY["other"] - depth, f"from {where}, breadth-first")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.grow import SECTIONS, SERVICES, add_filler, small_portal
-from crawler.focus import FAMILY_FREE, Focus
+from crawler.focus import FAMILY_FREE, PRIORITY, Focus
 from crawler.runner import crawl_portal
 from losi.layout import PortalFiles
 from losi.localserve import LocalServer
@@ -57,7 +57,10 @@ def test_many_members_of_one_url_family_become_near_duplicates() -> None:
     f = focus()
     kinds = [f.classify(f"{BASE}/objects/item-{i}", 2, label="Object").kind for i in range(FAMILY_FREE + 5)]
     assert kinds[:FAMILY_FREE] == ["other"] * FAMILY_FREE
-    assert set(kinds[FAMILY_FREE:]) == {"filler:near-duplicate"}
+    assert set(kinds[FAMILY_FREE:]) == {"near-duplicate"}
+    later = f.classify(f"{BASE}/objects/item-99", 2, label="Object")
+    assert PRIORITY["filler"] < later.priority < f.classify(BASE + "/about", 2).priority
+    assert not later.filler  # after the others, but not held to the filler share
 
 
 @pytest.mark.slow
