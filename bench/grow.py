@@ -20,8 +20,23 @@ NEWS_PER_LISTING = 20
 GALLERY_SHARE = 10  # one gallery per this many news items
 
 
-def _words(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+def _words(rng: random.Random, n: int, words: tuple[str, ...] = WORDS) -> str:
+    return " ".join(rng.choice(words) for _ in range(n))
+
+
+def neutral_words(site: Path, limit: int = 400) -> tuple[str, ...]:
+    """Words of the site's own pages (so the filler is in the portal's language) that name no concept."""
+    from indicators.lexicon import Lexicon
+
+    lexicon = Lexicon.load(None)
+    seen: dict[str, None] = {}
+    for page in sorted(Path(site).rglob("*.html")):
+        text = re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8", errors="replace"))
+        for word in re.findall(r"[^\W\d_]{5,}", text):
+            seen.setdefault(word.lower(), None)
+    neutral = [w for w in seen if not lexicon.find_any(lexicon.concepts, w)
+               and not any(lexicon.url_match(c, f"http://x.test/{w}") for c in lexicon.concepts)]  # fmt: skip
+    return tuple(neutral[:limit]) or WORDS
 
 
 def _page(title: str, body: str, lang: str) -> str:
@@ -29,10 +44,16 @@ def _page(title: str, body: str, lang: str) -> str:
             f"<body><main><h1>{title}</h1>\n{body}\n</main></body></html>\n")  # fmt: skip
 
 
-def add_filler(site: Path, news: int = 5000, lang: str = "en", home: str = "index.html", seed: int = 7) -> list[str]:
+def add_filler(site: Path, news: int = 5000, lang: str = "en", home: str = "index.html", seed: int = 7,
+               words: tuple[str, ...] = WORDS) -> list[str]:  # fmt: skip
     """Write news items, galleries and listings into `site`, a sitemap listing them first, and link the ten
-    latest from the home page. Returns the filler paths (relative to the site)."""
+    latest from the home page. Returns the filler paths (relative to the site). The text is made of `words`
+    (neutral_words(site) gives the portal's own words that name no concept)."""
     rng = random.Random(seed)
+
+    def _words(rng: random.Random, n: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(n))
+
     site = Path(site)
     existing = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     filler: list[str] = []

@@ -1,0 +1,31 @@
+"""Peak resident memory of a process and everything below it (Linux /proc), sampled in a thread."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assessors.engines.common import PeakSampler
+from losi.procs import descendants
+
+_VMRSS = re.compile(r"^VmRSS:\s+(\d+)", re.M)
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        match = _VMRSS.search(Path(f"/proc/{pid}/status").read_text())
+    except OSError:
+        return 0
+    return int(match.group(1)) if match else 0
+
+
+def tree_rss_kb(pid: int) -> int:
+    """The resident memory of pid and of every process it started, in KiB."""
+    return sum(rss_kb(p) for p in [pid, *descendants(pid)])
+
+
+class TreeSampler(PeakSampler):
+    """The peak of tree_rss_kb(pid) while it runs, and the series (one value per `every` samples)."""
+
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
+        super().__init__(lambda: tree_rss_kb(pid), interval)
