@@ -34,6 +34,7 @@ START_SECONDS = 180.0  # a worker's start-up (imports, opening the store) before
 CRAWL_GRACE_SECONDS = 150.0  # the crawl's own kill comes 90 s after its cap (crawler.runner)
 STAGE_GRACE_SECONDS = 120.0  # the other stages stop themselves within their cap plus 30 s
 POLL_SECONDS = 0.5
+FINISHED = ("done", "not assessed")  # the last stages a worker reports
 
 
 def default_parallel() -> int:
@@ -158,7 +159,8 @@ def _drain(queue: Any, running: dict[str, _Job], options: RunOptions) -> None:
             if job is not None and "stage" in payload:
                 job.stage = str(payload["stage"])
                 job.stage_started = time.monotonic()
-                job.cap = payload.get("cap")
+                # a finished portal's worker only has to exit: it gets the start-up allowance for that
+                job.cap = START_SECONDS if job.stage in FINISHED else payload.get("cap")
             _event(options, portal_id, payload)
         elif kind == "done" and job is not None:
             job.outcome = PortalOutcome(**payload)

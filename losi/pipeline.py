@@ -206,6 +206,9 @@ def assess_portal(
             if site.probes.get("capped"):
                 caps.append(str(site.probes["capped"]))
         say(f"assessing {len(catalog.indicators)} indicators on {len(site.pages)} pages")
+        # the assessment cap covers parsing and checking the indicators, not the probes in between
+        assessing = Deadline(assessing.seconds, assessing.stage, started=time.monotonic() - seconds["parse"],
+                             hit=assessing.hit)  # fmt: skip
         tell(stage="assess", cap=assessing.remaining())
         from assessors.engine import assess_site
 
