@@ -37,7 +37,7 @@ DEFAULT_FORMATS = ("csv", "json", "xlsx", "html")
 DEFAULT_REPORT_SECONDS = 600
 # CPU-bound stages are stopped by a signal this long after their cap, if they did not stop at it themselves.
 HARD_STOP_GRACE_SECONDS = 30
-_CRAWL_PAGES = re.compile(r"^(\d+) pages")
+_CRAWL_PAGES = re.compile(r"\b(\d+) pages\b")
 
 
 def stderr_progress(message: str) -> None:
@@ -266,7 +266,7 @@ def _captures_for(
 
     def crawl_progress(line: str) -> None:
         progress(f"{prefix}: {line}")
-        if match := _CRAWL_PAGES.match(line):
+        if match := _CRAWL_PAGES.search(line):
             tell(pages=int(match.group(1)))
 
     progress(f"{prefix}: crawling {portal.home_url} (up to {portal.limits.max_pages} pages)")

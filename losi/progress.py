@@ -82,6 +82,7 @@ class LiveDisplay:
 
     def __rich__(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
         now = time.monotonic()
         table = Table(box=None, pad_edge=False, header_style="bold")
@@ -97,8 +98,8 @@ class LiveDisplay:
         finished = sum(line.finished for line in lines)
         pages = sum(line.pages for line in lines)
         rate = pages / max(now - self.started, 1e-6)
-        table.add_row(f"[bold]{finished}/{self.total} done", f"{len(lines) - finished} running", str(pages),
-                      f"{rate:.1f}", f"{now - self.started:.0f} s elapsed")  # fmt: skip
+        table.add_row(Text(f"{finished}/{self.total} done", style="bold"), f"{len(lines) - finished} running",
+                      str(pages), f"{rate:.1f}", f"{now - self.started:.0f} s elapsed")  # fmt: skip
         return table
 
 
