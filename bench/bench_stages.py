@@ -87,3 +87,7 @@ def main(argv: list[str] | None = None) -> None:
             server.close()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {memory.peak_mb:.0f} MB for this process and its children together (this process: {own:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
