@@ -464,3 +464,31 @@ def test_live_display_draws_one_line_per_running_portal() -> None:
     assert any(line.split()[:2] == ["tbilisi", "probes"] and line.rstrip().endswith("s") for line in lines), text
     assert not any(line.startswith("yerevan") for line in lines), text  # finished: scrolled away
     assert "1/3 done" in text and "2 running" in text
+
+
+@pytest.mark.slow
+def test_assessment_stops_at_its_cap_and_keeps_the_crawl(tmp_path: Path) -> None:
+    from bench.sitegen import generate_site
+
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    server = LocalServer(site_dir)
+    try:
+        generate_site(site_dir, pages=1000, base_url=server.url)  # parsing 1,000 pages takes seconds anywhere
+        config = tmp_path / "portals.yaml"
+        config.write_text(
+            f"portals:\n  - {{id: big, home_url: '{server.url}', allow_private: true,\n"
+            "     limits: {max_pages: 1000, max_depth: 100, assess_seconds: 1},\n"
+            "     politeness: {delay: 0, concurrency_per_host: 16}}\n",
+            encoding="utf-8",
+        )
+        run = run_losi(["run", str(config), "--no-probes", "--format", "csv"], tmp_path)
+    finally:
+        server.close()
+    assert_finished(run)
+    assert run.crawl()["pages"] == 1000  # the crawl kept everything it fetched
+    (stored,) = run.stored_portals()
+    assert stored["status"] == "assessed" and "assessment time cap of 1 s reached" in stored["reason"], stored
+    capped = [r for r in run.rows() if "assessment time cap of 1 s reached" in r["explanation"]]
+    assert len(capped) == LOSI_INDICATORS, run.rows()[:3]  # undecided, each saying why
+    assert {r["verdict"] for r in capped} <= {"not_assessed", "not_met", "needs_review"}
