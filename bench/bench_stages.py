@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> None:
             server.close()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {memory.peak_mb:.0f} MB for this process and its children together (this process: {own:.0f} MB)")
+    every = max(1, len(memory.series) // 15)
+    print(f"RSS over time (MB, every {every * 0.5:.0f} s): {memory.series[::every]}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,14 @@ def tree_rss_kb(pid: int) -> int:
 
 
 class TreeSampler(PeakSampler):
-    """The peak of tree_rss_kb(pid) while it runs, and the series (one value per `every` samples)."""
+    """The peak of tree_rss_kb(pid) while it runs, and every sample in MB (`series`)."""
 
     def __init__(self, pid: int, interval: float = 0.5) -> None:
-        super().__init__(lambda: tree_rss_kb(pid), interval)
+        self.series: list[int] = []
+
+        def measure() -> int:
+            kb = tree_rss_kb(pid)
+            self.series.append(kb // 1024)
+            return kb
+
+        super().__init__(measure, interval)
