@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 LOSI := $(VENV)/bin/losi
 OUT ?= demo-out
 
-.PHONY: setup demo test lint bench bench-accuracy clean
+.PHONY: setup demo test lint bench bench-big bench-batch bench-accuracy clean
 
 setup:
 	@bash scripts/setup.sh
@@ -21,6 +21,12 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench.run
+
+bench-big: setup
+	$(PY) -m bench.bench_big
+
+bench-batch: setup
+	$(PY) -m bench.bench_batch
 
 bench-accuracy: setup
 	$(PY) -m bench.accuracy

@@ -12,6 +12,7 @@ from assessors.registry import RULES, load_all_rules
 from assessors.signals import SiteSignals, signals_for
 from assessors.site import Site
 from indicators.catalog import Catalog, Indicator
+from losi.deadline import Deadline
 from losi.models import Finding, Method, Verdict
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,11 @@ def _say_what_was_ignored(finding: Finding, site: Site, sig: SiteSignals, indica
         finding.explanation = f"{finding.explanation}; {'; '.join(notes)}"
 
 
-def assess_site(site: Site, catalog: Catalog) -> list[Finding]:
-    """One Finding per catalog indicator, in catalog order."""
+def assess_site(site: Site, catalog: Catalog, deadline: Deadline | None = None) -> list[Finding]:
+    """One Finding per catalog indicator, in catalog order.
+
+    With a deadline, indicators not reached when it passes are not_assessed with the cap as the reason (a
+    rule interrupted by losi.deadline.time_limit reports the cap as its failure)."""
     if not site.pages:
         why = "no pages were crawled (the portal could not be reached or returned no HTML)"
         rule_of = {i.code: i.rule or "none" for i in catalog.indicators}
@@ -111,4 +115,11 @@ def assess_site(site: Site, catalog: Catalog) -> list[Finding]:
     except Exception:
         log.exception("the concept lexicons could not be loaded")
         sig = None
-    return [assess_indicator(site, indicator, sig, load_error) for indicator in catalog.indicators]
+    findings: list[Finding] = []
+    for indicator in catalog.indicators:
+        if deadline is not None and deadline.expired():
+            why = f"not assessed: {deadline.reason} before this indicator was reached"
+            findings.append(_not_assessed(indicator, indicator.rule or "none", why, []))
+            continue
+        findings.append(assess_indicator(site, indicator, sig, load_error))
+    return findings

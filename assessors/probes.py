@@ -21,13 +21,14 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from assessors.axe import CSS_PATH_JS, axe_version, run_extra_checks, summarize_violations
-from assessors.browser_pool import NoBrowser, PagePool, chromium, run_sync
+from assessors.browser_pool import NoBrowser, PagePool, chromium, close_quietly, new_page, run_sync
 from assessors.engines import LAYOUT_FUNCTION_JS, MIN_READABLE_PX, render_in_engines
 from assessors.site import Site
 from assessors.templates import SharedTemplates, run_axe_once_per_template
 from assessors.vnu import Document, VnuUnavailable, validate
 from crawler.links import is_file
-from crawler.settings import blocked_address, private_allowed
+from crawler.scope import blocked_address, private_allowed
+from losi.deadline import CallTimeout, CapReached, Deadline, bounded
 from losi.layout import PortalFiles
 from losi.models import Region
 
@@ -37,6 +38,11 @@ NAV_TIMEOUT_MS = 30_000
 SEARCH_WAIT_MS = 10_000
 SEARCH_SETTLE_MS = 5_000  # after a script app changed its route, time for its results to arrive
 DEFAULT_AXE_PAGES = 8
+AXE_WORKERS = 2
+# Each probe's own deadline (seconds; the probe set's cap may cut it shorter). Navigations inside use
+# NAV_TIMEOUT_MS, so a deadline is what a probe gets when the browser itself stops answering.
+STEP_SECONDS = {"contexts": 30.0, "home": 90.0, "browsers": 180.0, "mobile": 75.0, "sitemap-xml": 60.0,
+                "search": 75.0, "advanced-search": 75.0, "axe-page": 75.0, "vnu": 180.0}  # fmt: skip
 MAX_STYLESHEETS = 40  # stylesheets validated for #209 (linked, inline and imported); more are listed as not checked
 MAX_FETCH_BYTES = 5_000_000
 BROWSER_PROBES = ("mobile", "search", "advanced-search", "axe", "https", "timing", "browsers", "sitemap-xml")
@@ -260,15 +266,26 @@ NAV_TIMING_JS = """() => {
 
 
 def run_probes(
-    site: Site, files: PortalFiles, progress: Progress | None = None, *, axe_pages: int = DEFAULT_AXE_PAGES
+    site: Site,
+    files: PortalFiles,
+    progress: Progress | None = None,
+    *,
+    axe_pages: int = DEFAULT_AXE_PAGES,
+    cap_seconds: float | None = None,
 ) -> dict[str, Any]:
-    """Run every probe on the portal's home (and key) pages, write files.probes and return the dict."""
+    """Run every probe on the portal's home (and key) pages, write files.probes and return the dict.
+
+    The whole set has a cap (cap_seconds, default the portal's limits.probe_seconds) and each probe a deadline
+    of its own; a probe that misses either records why ({"error": "... time cap ..."}) and the probes done
+    before it are kept. Never raises, never waits past the cap (plus a short grace to stop the browser)."""
     say = progress or (lambda _msg: None)
     home = site.home_url
+    cap = float(cap_seconds if cap_seconds is not None else site.portal.limits.probe_seconds)
+    deadline = Deadline(cap, "probe")
     out: dict[str, Any] = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "home_url": home}
     started = time.monotonic()
     try:
-        out.update(run_sync(lambda: _run_all(site, files, say, axe_pages)))
+        run_sync(lambda: _run_all(site, files, say, axe_pages, out, deadline), cap_seconds=cap)
     except NoBrowser as exc:
         say(f"probes: no browser ({exc})")
         for name in BROWSER_PROBES:
@@ -278,6 +295,12 @@ def run_probes(
         say(f"probes failed: {exc}")
         for name in (*BROWSER_PROBES, "vnu"):
             out.setdefault(name, {"error": f"probe run failed: {type(exc).__name__}: {exc}"[:500]})
+    out = dict(out)  # a snapshot: a browser job abandoned at the cap may still write into the original
+    if deadline.expired():
+        out["capped"] = deadline.reason
+        say(f"probes: {deadline.reason}; the probes done before it are kept")
+    for name in (*BROWSER_PROBES, "vnu"):
+        out.setdefault(name, {"error": f"not run: {deadline.reason}" if deadline.expired() else "not run"})
     out["seconds"] = round(time.monotonic() - started, 2)
     try:
         files.root.mkdir(parents=True, exist_ok=True)
@@ -287,35 +310,65 @@ def run_probes(
     return out
 
 
-async def _guard(name: str, out: dict[str, Any], say: Progress, coro: Any) -> None:
-    say(f"probe {name}")
-    try:
-        out[name] = await coro
-    except Exception as exc:
-        out[name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+class _Steps:
+    """Runs each probe within its own deadline and the probe set's cap, recording a result or the reason."""
+
+    def __init__(self, out: dict[str, Any], say: Progress, deadline: Deadline):
+        self.out, self.say, self.deadline = out, say, deadline
+
+    async def run(self, name: str, make: Callable[[], Any], seconds: float, into: dict[str, Any] | None = None) -> bool:
+        """True when the probe answered (with a result or an error of its own); False when it missed a deadline."""
+        target = self.out if into is None else into
+        self.say(f"probe {name}")
+        if self.deadline.expired():
+            target[name] = {"error": f"not run: {self.deadline.reason}", "capped": True}
+            return False
+        try:
+            target[name] = await bounded(make(), self.deadline.within(seconds), f"probe {name}")
+        except CallTimeout as exc:
+            why = f"{exc} ({self.deadline.reason})" if self.deadline.expired() else str(exc)
+            target[name] = {"error": why, "capped": True}
+            return False
+        except Exception as exc:
+            target[name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        return True
 
 
-async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int) -> dict[str, Any]:
+async def _fresh_page(context: Any, page: Any) -> Any:
+    """Close a page that missed a deadline (or crashed) and open another in its place."""
+    await close_quietly(page)
+    return await new_page(context)
+
+
+async def _run_all(
+    site: Site, files: PortalFiles, say: Progress, axe_pages: int, out: dict[str, Any], deadline: Deadline
+) -> None:
     home = site.home_url
     files.screenshots.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Any] = {}
+    steps = _Steps(out, say, deadline)
     async with chromium() as browser:
         out["browser"] = {"engine": "chromium", "version": browser.version}
         allowed = private_allowed(site.portal)
-        desktop, phone = await _open_contexts(browser, allowed)
+        desktop, phone = await bounded(_open_contexts(browser, allowed), STEP_SECONDS["contexts"], "opening contexts")
+        vnu_task: asyncio.Task[dict[str, Any]] | None = None
         try:
-            page = await desktop.new_page()
+            page = await new_page(desktop)
             loaded: dict[str, Any] = {}
-            await _guard("home", loaded, say, _load_home(page, home, files))
+            if not await steps.run("home", lambda: _load_home(page, home, files), STEP_SECONDS["home"], loaded):
+                page = await _fresh_page(desktop, page)
             state = loaded.get("home") or {}
             if cert_error := re.search(r"net::ERR_CERT_[A-Z_]+", str(state.get("error", ""))):
                 # Chromium refused the certificate: record that, and let the other probes see the page anyway.
                 say(f"probe home: certificate refused ({cert_error.group(0)}), loading it again without the check")
-                await desktop.close()
-                await phone.close()
-                desktop, phone = await _open_contexts(browser, allowed, ignore_https_errors=True)
-                page = await desktop.new_page()
-                await _guard("home", loaded, say, _load_home(page, home, files, cert_error.group(0)))
+                await close_quietly(desktop)
+                await close_quietly(phone)
+                desktop, phone = await bounded(_open_contexts(browser, allowed, ignore_https_errors=True),
+                                               STEP_SECONDS["contexts"], "opening contexts")  # fmt: skip
+                page = await new_page(desktop)
+                cert = cert_error.group(0)
+                if not await steps.run("home", lambda: _load_home(page, home, files, cert), STEP_SECONDS["home"],
+                                       loaded):  # fmt: skip
+                    page = await _fresh_page(desktop, page)
                 state = loaded.get("home") or {}
             if "error" in state:
                 for name in ("https", "timing", "browsers"):
@@ -323,22 +376,30 @@ async def _run_all(site: Site, files: PortalFiles, say: Progress, axe_pages: int
             else:
                 out["https"] = state["https"]
                 out["timing"] = state["timing"]
-                out["browsers"] = await _browsers_probe(state, page, home, files, allowed)
+                if not await steps.run("browsers", lambda: _browsers_probe(state, page, home, files, allowed),
+                                       STEP_SECONDS["browsers"]):  # fmt: skip
+                    page = await _fresh_page(desktop, page)
             vnu_task = asyncio.create_task(asyncio.to_thread(_vnu_probe, state, home, allowed))
-            await _guard("mobile", out, say, _mobile_probe(page, await phone.new_page(), home, files, state))
-            await _guard("sitemap-xml", out, say, _sitemap_xml_probe(desktop, home))
-            await _guard("search", out, say, _search_probe(page, home, site, files, state))
-            await _guard("advanced-search", out, say, _advanced_search_probe(page, out.get("search") or {}))
-            await _guard("axe", out, say, _axe_probe(desktop, key_pages(site, axe_pages), say))
-            say("probe vnu")
-            try:
-                out["vnu"] = await vnu_task
-            except Exception as exc:
-                out["vnu"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+
+            async def mobile() -> dict[str, Any]:
+                return await _mobile_probe(page, await new_page(phone), home, files, state)
+
+            await steps.run("mobile", mobile, STEP_SECONDS["mobile"])
+            await steps.run("sitemap-xml", lambda: _sitemap_xml_probe(desktop, home), STEP_SECONDS["sitemap-xml"])
+            if not await steps.run("search", lambda: _search_probe(page, home, site, files, state),
+                                   STEP_SECONDS["search"]):  # fmt: skip
+                page = await _fresh_page(desktop, page)
+            if not await steps.run("advanced-search", lambda: _advanced_search_probe(page, out.get("search") or {}),
+                                   STEP_SECONDS["advanced-search"]):  # fmt: skip
+                page = await _fresh_page(desktop, page)
+            await close_quietly(page)
+            urls = key_pages(site, axe_pages)
+            axe_seconds = STEP_SECONDS["axe-page"] * max(1, len(urls)) / AXE_WORKERS + STEP_SECONDS["axe-page"]
+            await steps.run("axe", lambda: _axe_probe(desktop, urls, say, deadline), axe_seconds)
+            await steps.run("vnu", lambda: asyncio.shield(vnu_task), STEP_SECONDS["vnu"])
         finally:
-            await desktop.close()
-            await phone.close()
-    return out
+            await close_quietly(desktop)
+            await close_quietly(phone)
 
 
 async def _open_contexts(browser: Any, allowed: Any, ignore_https_errors: bool = False) -> tuple[Any, Any]:
@@ -442,6 +503,13 @@ async def _load_home(page: Any, url: str, files: PortalFiles, certificate_error:
         "chromium": {"console_errors": console[:50], "layout_width": layout["scroll_width"], "desktop": layout,
                      "screenshot": _rel(shot, files)},
     }
+
+
+def _error_text(exc: BaseException) -> str:
+    """One line for a failed check: our own deadline messages as they are, others with their type."""
+    if isinstance(exc, CapReached):
+        return str(exc)[:300]
+    return (f"{type(exc).__name__}: {exc}".splitlines() or [""])[0][:300]
 
 
 def _rel(path: Any, files: PortalFiles) -> str:
@@ -665,7 +733,7 @@ def _refine_controls(data: dict[str, Any]) -> tuple[dict[str, int], list[str], l
 # --------------------------------------------------------------------------- axe
 
 
-async def _axe_probe(context: Any, urls: list[str], say: Progress) -> dict[str, Any]:
+async def _axe_probe(context: Any, urls: list[str], say: Progress, deadline: Deadline | None = None) -> dict[str, Any]:
     version = axe_version()
     if not version:
         return {"error": "axe-core not found (vendor/axe.min.js or LOSI_AXE)"}
@@ -690,8 +758,10 @@ async def _axe_probe(context: Any, urls: list[str], say: Progress) -> dict[str, 
             "template_excluded": left_out,
         }
 
-    results = await PagePool(context, workers=2, recycle_after=25).map(urls, check)
-    pages = [r if isinstance(r, dict) else {"url": u, "error": f"{type(r).__name__}: {r}"[:300]}
+    pool = PagePool(context, workers=AXE_WORKERS, recycle_after=25, item_seconds=STEP_SECONDS["axe-page"],
+                    deadline=deadline)
+    results = await pool.map(urls, check)
+    pages = [r if isinstance(r, dict) else {"url": u, "error": _error_text(r)}
              for u, r in zip(urls, results, strict=True)]
     ok = [p for p in pages if "error" not in p]
     rules = Counter(v["id"] for p in ok for v in p["violations"])

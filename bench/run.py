@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark, printing its numbers (crawl throughput, rendering and axe speed, memory)."""
+"""`make bench`: every benchmark, printing its numbers (stage times and pages/s, rendering and axe speed, memory)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("bench.bench_crawl", "bench.bench_browser")
+BENCHMARKS = ("bench.bench_stages", "bench.bench_browser")
 
 
 def main() -> int:

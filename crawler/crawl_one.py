@@ -16,6 +16,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.focus import summary as focus_summary
 from crawler.pipelines import progress_line
 from crawler.settings import portal_settings
 from crawler.spiders.portal import PortalSpider
@@ -77,7 +78,27 @@ def run(job: Path) -> dict[str, Any]:
         "warnings": (spider.warnings if spider else [])[:MAX_WARNINGS],
         "rendering": rendering,
         "stats": select_stats(stats),
+        "focus": focus_summary(stats, portal, fetched_pages(files)),
     }
+
+
+def fetched_pages(files: PortalFiles) -> list[dict[str, str]]:
+    """Every page captured, with its frontier class and the reason it was fetched (from captures.jsonl)."""
+    out: list[dict[str, str]] = []
+    try:
+        with files.captures.open(encoding="utf-8") as f:
+            for line in f:
+                try:
+                    capture = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if capture.get("aux") or "html" not in str(capture.get("content_type", "")).lower():
+                    continue
+                out.append({"url": capture.get("url", ""), "kind": capture.get("kind", ""),
+                            "why": capture.get("why", "")})  # fmt: skip
+    except OSError:
+        return out
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

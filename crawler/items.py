@@ -20,6 +20,8 @@ class CaptureItem:
     is_page: bool = False  # an HTML page (counts against max_pages)
     aux: bool = False  # robots.txt or a sitemap: kept for audit, never a page of the portal
     reason: str = ""  # HTTP reason phrase
+    kind: str = ""  # the focused frontier's class of the request (crawler.focus): "home-menu", "filler:news-item"
+    why: str = ""  # why the page was fetched, one line
     protocol: str = "HTTP/1.1"
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""

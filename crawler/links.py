@@ -50,9 +50,22 @@ SPA_MAX_TEXT = 200
 SPA_MAX_LINKS = 3
 
 
+# Where a link sits, for the focused frontier (crawler.focus): the page's menus and footer, or its content.
+_REGION_TAGS = {"header": "header", "nav": "nav", "footer": "footer", "main": "main", "aside": "aside"}
+_REGION_ROLES = {"banner": "header", "navigation": "nav", "contentinfo": "footer", "main": "main"}
+MAX_LABEL = 200
+
+
+@dataclass(frozen=True)
+class Anchor:
+    label: str = ""  # anchor text, title and aria-label, whitespace-collapsed
+    region: str = "other"  # header | nav | footer | main | aside | other
+
+
 @dataclass
 class PageSignals:
     links: list[str] = field(default_factory=list)  # absolute, canonical, fragments removed
+    anchors: dict[str, Anchor] = field(default_factory=dict)  # link -> how the page names it and where
     hash_routes: list[str] = field(default_factory=list)  # absolute URLs ending in "#/route"
     js_redirect: str = ""
     text_chars: int = 0
@@ -146,6 +159,8 @@ def extract(body: bytes | str, base_url: str, encoding: str = "utf-8") -> PageSi
         if url not in seen:
             seen.add(url)
             signals.links.append(url)
+        if el.tag in ("a", "area") and (url not in signals.anchors or not signals.anchors[url].label):
+            signals.anchors[url] = Anchor(_label(el), _region(el))
 
     scripts = root.xpath("//script")
     signals.scripts = len(scripts)
@@ -170,3 +185,23 @@ def extract(body: bytes | str, base_url: str, encoding: str = "utf-8") -> PageSi
         text = ""
     signals.text_chars = len(" ".join(text.split()))
     return signals
+
+
+def _label(el: lxml.html.HtmlElement) -> str:
+    try:
+        text = el.text_content() if el.tag == "a" else ""
+    except ValueError:
+        text = ""
+    parts = [text, el.get("title") or "", el.get("aria-label") or "", el.get("alt") or ""]
+    return " ".join(" ".join(parts).split())[:MAX_LABEL]
+
+
+def _region(el: lxml.html.HtmlElement) -> str:
+    for ancestor in el.iterancestors():
+        tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
+        if tag in _REGION_TAGS:
+            return _REGION_TAGS[tag]
+        role = (ancestor.get("role") or "").lower()
+        if role in _REGION_ROLES:
+            return _REGION_ROLES[role]
+    return "other"

@@ -22,6 +22,7 @@ from crawler.items import CaptureItem
 
 PROGRESS_PREFIX = "@@progress "
 PROGRESS_EVERY = 25
+PROGRESS_SECONDS = 2.0  # and at least this often while pages come in (the live display's page counts)
 # Headers that describe the transfer, not the body we store (Scrapy has already decoded it).
 _TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
@@ -41,6 +42,7 @@ class CaptureWriterPipeline:
         self.pages = 0
         self.captures = 0
         self.started = time.monotonic()
+        self.last_progress = self.started
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureWriterPipeline:
@@ -95,6 +97,8 @@ class CaptureWriterPipeline:
             "referer": item.referer,
             "outside": item.outside,
             "aux": item.aux,
+            "kind": item.kind,
+            "why": item.why,
         }
         self.jsonl_file.write(json.dumps(line, ensure_ascii=False) + "\n")
         self.jsonl_file.flush()
@@ -105,7 +109,9 @@ class CaptureWriterPipeline:
             self.crawler.stats.inc_value("losi/pages")
             if item.rendered:
                 self.crawler.stats.inc_value("losi/pages_rendered")
-            if self.pages % PROGRESS_EVERY == 0:
-                elapsed = max(time.monotonic() - self.started, 1e-6)
+            now = time.monotonic()
+            if self.pages % PROGRESS_EVERY == 0 or now - self.last_progress >= PROGRESS_SECONDS:
+                self.last_progress = now
+                elapsed = max(now - self.started, 1e-6)
                 progress_line(f"{self.pages} pages, {self.pages / elapsed:.1f} pages/s")
         return item

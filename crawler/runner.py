@@ -21,6 +21,7 @@ from crawler.pipelines import PROGRESS_PREFIX
 from crawler.scope import Scope, host_of
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
+from losi.procs import descendants, kill
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The child stops itself at max_seconds (CLOSESPIDER_TIMEOUT); this is the margin before it is killed.
@@ -34,6 +35,7 @@ class CrawlResult:
     pages: int
     seconds: float
     stats: dict = field(default_factory=dict)
+    focus: dict = field(default_factory=dict)  # the page budget's split and why each page was fetched
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,11 +118,13 @@ def _run_child(files: PortalFiles, deadline: float, progress: Callable[[str], No
             except queue.Empty:
                 line = ""
                 if time.monotonic() > deadline and proc.poll() is None:
+                    tree = descendants(proc.pid)  # read first: Chromium is in a process group of its own
                     proc.terminate()
                     try:
                         proc.wait(timeout=10)
                     except subprocess.TimeoutExpired:
                         proc.kill()
+                    kill([*tree, *descendants(proc.pid)])
                     killed = True
                 continue
             if line is None:
@@ -197,6 +201,7 @@ def crawl_portal(
     if child:
         stats["rendering"] = child.get("rendering", "")
         stats["warnings"] = child.get("warnings", [])
-    result = CrawlResult(status, reason, pages, round(time.monotonic() - started, 2), stats)
+    result = CrawlResult(status, reason, pages, round(time.monotonic() - started, 2), stats,
+                         dict(child.get("focus", {})) if child else {})  # fmt: skip
     files.crawl_summary.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     return result

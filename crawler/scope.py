@@ -1,4 +1,9 @@
-"""What the crawler may follow: the portal's domains; never private or loopback addresses unless allowed."""
+"""The private-address guard: what the crawler and the browser probes may fetch.
+
+The portal's domains (and its linked service portals) are in scope; private or loopback addresses never are,
+unless the configuration allows them, and then only the hosts the user named. The crawler (spider, scope
+middleware, rendering), the browser probes and the other engines all decide through this module.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from losi.models import PortalConfig
@@ -121,3 +127,60 @@ class Scope:
         if urlsplit(url).scheme not in ("http", "https"):
             return False
         return self.allow_private or not is_private_host(host_of(url))
+
+
+def linked_scope(portal: PortalConfig) -> Scope:
+    """The hosts of the linked service portals, matched like the crawl scope (subdomains; IPs with port)."""
+    domains: list[str] = []
+    for entry in portal.linked_portals:
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        url = entry if "://" in entry else f"http://{entry}"
+        host = host_of(url)
+        domains.append(netloc_of(url) if is_ip(host) or host == "localhost" else host)
+    return Scope(domains=domains, allow_private=portal.allow_private)
+
+
+def scope_refusal(scope: Scope, linked: Scope, url: str, outside: bool = False) -> str | None:
+    """Why the crawler may not fetch url ("outside_scope", "private_address"), or None.
+
+    outside=True: a one-hop fetch of a linked service portal's page."""
+    if outside:
+        if linked.is_internal(url) and scope.may_fetch_outside(url):
+            return None
+        return "outside_scope" if not linked.is_internal(url) else "private_address"
+    if scope.may_fetch(url):
+        return None
+    try:
+        internal = scope.is_internal(url)
+    except ValueError:  # malformed port or host
+        internal = False
+    if internal and urlsplit(url).scheme in ("http", "https"):
+        return "private_address"
+    return "outside_scope"
+
+
+def blocked_address(url: str, private_allowed: Any = None) -> bool:
+    """True when url is on a private or loopback address the user did not name.
+
+    private_allowed (a Scope, or None) holds the private hosts the user asked for (the portal itself on
+    127.0.0.1:PORT, say); a crawled page may not reach any other private address (another local port, the
+    cloud metadata address, the intranet).
+    """
+    if not url.startswith(("http:", "https:", "ws:", "wss:")) or not is_private_host(host_of(url)):
+        return False
+    if private_allowed is None:
+        return True
+    try:
+        return not private_allowed.is_internal(url)
+    except ValueError:  # a malformed host or port
+        return True
+
+
+def private_allowed(portal: PortalConfig) -> Scope | None:
+    """The private hosts a browser may reach: only the portal's own (and its linked portals'), if allowed."""
+    if not portal.allow_private:
+        return None
+    own = Scope.for_portal(portal)
+    return Scope(domains=[*own.domains, *linked_scope(portal).domains], allow_private=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from crawler.scope import blocked_address, private_allowed
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
 
@@ -43,7 +44,9 @@ DEPTH_LIMIT = 0
 DEPTH_STATS_VERBOSE = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.GuardMiddleware": 50}
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.GuardMiddleware": 50, "crawler.focus.BudgetMiddleware": 60}
+# The focused frontier (crawler.focus): priorities and reasons of the spider's page requests.
+SPIDER_MIDDLEWARES = {"crawler.focus.FocusMiddleware": 600}
 ITEM_PIPELINES = {"crawler.pipelines.CaptureWriterPipeline": 300}
 
 # Pages the browser renders: no images, fonts or media (faster; the DOM is what we keep).
@@ -52,41 +55,11 @@ PLAYWRIGHT_PAGES = 4
 NAVIGATION_TIMEOUT_MS = 30000
 
 
-def blocked_address(url: str, private_allowed: Any = None) -> bool:
-    """True when url is on a private or loopback address the user did not name.
-
-    private_allowed (a crawler.scope.Scope, or None) holds the private hosts the user asked for (the
-    portal itself on 127.0.0.1:PORT, say); a crawled page may not reach any other private address
-    (another local port, the cloud metadata address, the intranet).
-    """
-    from crawler.scope import host_of, is_private_host
-
-    if not url.startswith(("http:", "https:", "ws:", "wss:")) or not is_private_host(host_of(url)):
-        return False
-    if private_allowed is None:
-        return True
-    try:
-        return not private_allowed.is_internal(url)
-    except ValueError:  # a malformed host or port
-        return True
-
-
 def abort_request(request: Any, block_private: bool = True, private_allowed: Any = None) -> bool:
     """For the browser: skip images, fonts and media; never let a crawled page reach private addresses."""
     if request.resource_type in PLAYWRIGHT_ABORTED_TYPES:
         return True
     return block_private and blocked_address(request.url, private_allowed)
-
-
-def private_allowed(portal: PortalConfig) -> Any:
-    """The private hosts the browser may reach: only the portal's own (and its linked portals'), if allowed."""
-    if not portal.allow_private:
-        return None
-    from crawler.scope import Scope
-    from crawler.spiders.portal import linked_scope
-
-    own = Scope.for_portal(portal)
-    return Scope(domains=[*own.domains, *linked_scope(portal).domains], allow_private=True)
 
 
 def portal_settings(portal: PortalConfig, files: PortalFiles, chromium: str | None) -> dict[str, Any]:
@@ -99,7 +72,7 @@ def portal_settings(portal: PortalConfig, files: PortalFiles, chromium: str | No
         "DOWNLOAD_WARNSIZE", "RETRY_TIMES", "REDIRECT_MAX_TIMES", "METAREFRESH_ENABLED",
         "METAREFRESH_MAXDELAY", "HTTPERROR_ALLOW_ALL", "COOKIES_ENABLED", "TELNETCONSOLE_ENABLED",
         "REMOTE_CONTROL_ENABLED", "LOG_LEVEL", "DEPTH_LIMIT", "DEPTH_STATS_VERBOSE",
-        "DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES",
+        "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES",
     )
     module = globals()
     settings: dict[str, Any] = {name: module[name] for name in names}
@@ -122,10 +95,12 @@ def portal_settings(portal: PortalConfig, files: PortalFiles, chromium: str | No
     if chromium:
         settings.update(
             {
+                # scrapy-playwright's handler and browser provider with deadlines and the run's browser slots
                 "DOWNLOAD_HANDLERS": {
-                    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-                    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+                    "http": "crawler.render.BoundedPlaywrightHandler",
+                    "https": "crawler.render.BoundedPlaywrightHandler",
                 },
+                "PLAYWRIGHT_BROWSER_PROVIDER": "crawler.render.PooledBrowserProvider",
                 "PLAYWRIGHT_BROWSER_TYPE": "chromium",
                 "PLAYWRIGHT_LAUNCH_OPTIONS": {
                     "executable_path": chromium,

@@ -16,6 +16,7 @@ from crawler.scope import host_of, is_private_host
 from indicators.catalog import CatalogError, available_catalogs
 from losi.config import ConfigError, load_portals, portal_from_mapping
 from losi.layout import default_data_dir
+from losi.parallel import default_parallel
 from losi.pipeline import PipelineError, RunOptions, RunOutcome, run_assessment
 from losi.store import Store, StoreError
 
@@ -84,11 +85,12 @@ examples:
   losi run portals.yaml --out reports/2026-11
   losi run portals.csv --db postgresql+psycopg://losi@db/losi
   losi run portals.yaml --resume 20261123-101500-ab12     # finish a run that was interrupted
+  losi run portals.yaml --parallel 4                      # four portals at once (default: from the cores)
 
 portals.yaml:
   defaults:
     framework: losi-2024
-    limits: {max_pages: 500, max_depth: 5, max_seconds: 900}
+    limits: {max_pages: 500, max_depth: 5, max_seconds: 900, probe_seconds: 300, assess_seconds: 600}
     politeness: {delay: 0.5, concurrency_per_host: 2}
   portals:
     - id: tashkent
@@ -126,6 +128,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     assess.add_argument("--max-depth", type=int, default=5, help="link depth cap (default: 5)")
     assess.add_argument("--max-seconds", type=int, default=600, help="crawl time cap (default: 600)")
     assess.add_argument(
+        "--probe-seconds", type=int, default=300, help="time cap of all the live-browser checks (default: 300)"
+    )
+    assess.add_argument(
+        "--assess-seconds", type=int, default=600, help="time cap of parsing and checking the indicators (default: 600)"
+    )
+    assess.add_argument(
         "--render",
         choices=("auto", "always", "never"),
         default="auto",
@@ -162,10 +170,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
         help="assess many portals listed in portals.yaml or .csv",
         formatter_class=_formatter,
         epilog=RUN_EPILOG,
-        description="Assess every portal of a configuration file, one after the other.",
+        description="Assess every portal of a configuration file, several at once (--parallel).",
     )
     run.add_argument("config", type=Path, help="portals.yaml or portals.csv")
     run.add_argument("--resume", metavar="RUN", help="continue an interrupted run: assessed portals are skipped")
+    run.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"portals assessed at once, each in its own process (default: {default_parallel()}, from the cores); "
+        "browsers are shared by all of them through a pool sized to the machine",
+    )
     _add_run_options(run, "out")
     _add_store_options(run)
     runners["run"] = run_many
@@ -260,9 +276,12 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
 def _finish(outcome: RunOutcome) -> int:
     for portal in outcome.portals:
         if portal.status == "assessed":
-            print(f"{portal.portal_id}: {portal.met}/{portal.total} indicators met, {portal.pages} pages")
+            capped = f" ({portal.reason})" if portal.reason else ""
+            print(f"{portal.portal_id}: {portal.met}/{portal.total} indicators met, {portal.pages} pages{capped}")
         else:
             print(f"{portal.portal_id}: not assessed: {portal.reason}")
+    if outcome.report_problem:
+        print(f"reports: {outcome.report_problem}")
     print(f"run {outcome.run_id}")
     for kind, path in sorted(outcome.reports.items()):
         print(f"  {kind:<14} {path}")
@@ -270,8 +289,11 @@ def _finish(outcome: RunOutcome) -> int:
 
 
 def run_assess(args: argparse.Namespace) -> int:
-    if args.max_pages < 1 or args.max_depth < 0 or args.max_seconds < 1:
-        raise UsageError("--max-pages and --max-seconds must be at least 1, --max-depth at least 0")
+    if min(args.max_pages, args.max_seconds, args.probe_seconds, args.assess_seconds) < 1 or args.max_depth < 0:
+        raise UsageError(
+            "--max-pages, --max-seconds, --probe-seconds and --assess-seconds must be at least 1, "
+            "--max-depth at least 0"
+        )
     if args.framework not in available_catalogs():
         raise UsageError(f"unknown framework {args.framework!r} (known: {', '.join(available_catalogs())})")
     raw = {
@@ -284,7 +306,8 @@ def run_assess(args: argparse.Namespace) -> int:
         "framework": args.framework,
         "linked_portals": args.linked_portal,
         "render": args.render,
-        "limits": {"max_pages": args.max_pages, "max_depth": args.max_depth, "max_seconds": args.max_seconds},
+        "limits": {"max_pages": args.max_pages, "max_depth": args.max_depth, "max_seconds": args.max_seconds,
+                   "probe_seconds": args.probe_seconds, "assess_seconds": args.assess_seconds},
     }
     portal = portal_from_mapping(raw, "command line")
     named_private = is_private_host(host_of(portal.home_url))
@@ -298,8 +321,17 @@ def run_assess(args: argparse.Namespace) -> int:
 
 
 def run_many(args: argparse.Namespace) -> int:
+    parallel = default_parallel() if args.parallel is None else args.parallel
+    if parallel < 1:
+        raise UsageError("--parallel must be at least 1")
     portals = load_portals(args.config)
-    return _finish(run_assessment(portals, _run_options(args)))
+    options = _run_options(args)
+    options.parallel = parallel
+    from losi.progress import live_display
+
+    with live_display(options, len(portals)):
+        outcome = run_assessment(portals, options)
+    return _finish(outcome)
 
 
 def list_runs(args: argparse.Namespace) -> int:

@@ -97,6 +97,12 @@ def portal_from_mapping(
     merged["allow_private"] = _as_bool(merged.get("allow_private", False), f"{where}: field 'allow_private'")
 
     merged["limits"] = _sub_config(Limits, merged["limits"], f"{where}: limits")
+    limits = merged["limits"]
+    for name in ("max_pages", "max_seconds", "probe_seconds", "assess_seconds"):
+        if getattr(limits, name) < 1:
+            raise ConfigError(f"{where}: limits.{name} must be at least 1")
+    if not 0 <= limits.filler_share <= 1:
+        raise ConfigError(f"{where}: limits.filler_share must be between 0 and 1 (a share of max_pages)")
     merged["politeness"] = _sub_config(Politeness, merged["politeness"], f"{where}: politeness")
     return PortalConfig(**merged)
 

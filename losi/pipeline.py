@@ -1,13 +1,18 @@
 """Orchestration: crawl -> parse -> probe -> assess -> store -> report, for one or many portals.
 
 One portal's failure (unreachable, hostile, broken, or a bug in a rule) never stops the batch: that portal
-is stored with every indicator `not_assessed` and the reason, and the run goes on.
+is stored with every indicator `not_assessed` and the reason, and the run goes on. Every stage has a time
+cap (the portal's limits: max_seconds for the crawl, probe_seconds, assess_seconds for parsing and
+assessment; RunOptions.report_seconds for the reports): a portal that reaches one is finished with what
+was captured, and the cap is named in its status and in the explanations of its undecided findings.
+`parallel` > 1 assesses portals in worker processes (losi.parallel).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sys
 import time
@@ -15,17 +20,24 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assessors.site import Site
 from crawler.scope import Scope
 from indicators.catalog import Catalog, load_catalog
+from losi.deadline import CapReached, Deadline, time_limit
 from losi.layout import PortalFiles, portal_files
 from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict
 from losi.store import Store
 
 Progress = Callable[[str], None]
+Events = Callable[[str, dict[str, Any]], None]  # (portal id, {"stage", "pages", "cap", ...}) for live displays
 
 DEFAULT_FORMATS = ("csv", "json", "xlsx", "html")
+DEFAULT_REPORT_SECONDS = 600
+# CPU-bound stages are stopped by a signal this long after their cap, if they did not stop at it themselves.
+HARD_STOP_GRACE_SECONDS = 30
+_CRAWL_PAGES = re.compile(r"\b(\d+) pages\b")
 
 
 def stderr_progress(message: str) -> None:
@@ -43,6 +55,9 @@ class RunOptions:
     resume_run: str | None = None  # continue this run: portals already assessed in it are skipped
     from_run: str | None = None  # re-assess this run's captures instead of crawling again
     note: str = ""
+    parallel: int = 1  # portals assessed at once (worker processes when > 1)
+    report_seconds: int = DEFAULT_REPORT_SECONDS
+    events: Events | None = None
 
 
 @dataclass
@@ -53,6 +68,7 @@ class PortalOutcome:
     pages: int = 0
     met: int = 0
     total: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> seconds (crawl, parse, probes, assess)
 
 
 @dataclass
@@ -61,6 +77,8 @@ class RunOutcome:
     out_dir: Path
     reports: dict[str, Path] = field(default_factory=dict)
     portals: list[PortalOutcome] = field(default_factory=list)
+    report_problem: str = ""  # why some reports were not written (their time cap)
+    report_seconds: float = 0.0
 
 
 class PipelineError(RuntimeError):
@@ -99,68 +117,143 @@ def _run(store: Store, portals: list[PortalConfig], options: RunOptions) -> RunO
     progress = options.progress
     progress(f"run {run_id}: {len(portals)} portal(s), store {store.url}")
     outcome = RunOutcome(run_id=run_id, out_dir=options.out_dir)
+    todo: list[tuple[PortalConfig, str]] = []
     for number, portal in enumerate(portals, start=1):
         prefix = f"[{number}/{len(portals)}] {portal.id}"
         if portal.id in done:
             progress(f"{prefix}: already assessed in run {run_id}, skipped")
             continue
-        outcome.portals.append(assess_portal(store, run_id, portal, options, prefix))
+        todo.append((portal, prefix))
+    if options.parallel > 1 and len(todo) > 1:
+        from losi.parallel import assess_in_parallel
+
+        outcome.portals.extend(assess_in_parallel(store, run_id, todo, options))
+    else:
+        for portal, prefix in todo:
+            outcome.portals.append(assess_portal(store, run_id, portal, options, prefix))
 
     store.finish_run(run_id)
     progress(f"run {run_id}: writing reports to {options.out_dir}")
+    write_run_reports(store, run_id, options, outcome)
+    return outcome
+
+
+def write_run_reports(store: Store, run_id: str, options: RunOptions, outcome: RunOutcome) -> None:
+    """The run's reports within options.report_seconds; what the cap left out is named in the outcome."""
     from outputs.reports import write_reports
 
-    outcome.reports = write_reports(store, run_id, options.out_dir, options.formats)
-    return outcome
+    deadline = Deadline(options.report_seconds, "report")
+    try:
+        with time_limit(options.report_seconds + HARD_STOP_GRACE_SECONDS, deadline.reason):
+            outcome.reports = write_reports(store, run_id, options.out_dir, options.formats, deadline=deadline)
+    except CapReached as exc:
+        deadline.hit = f"{exc}: the reports were not all written"
+    outcome.report_seconds = round(deadline.elapsed(), 2)
+    if deadline.hit:
+        outcome.report_problem = f"{deadline.hit} (write them again with `losi report {run_id}`)"
+        options.progress(f"run {run_id}: {outcome.report_problem}")
 
 
 def assess_portal(
     store: Store, run_id: str, portal: PortalConfig, options: RunOptions, prefix: str
 ) -> PortalOutcome:
     progress = options.progress
+
+    def say(line: str) -> None:
+        progress(f"{prefix}: {line}")
+
+    def tell(**fields: Any) -> None:
+        if options.events is not None:
+            options.events(portal.id, fields)
+
     files = portal_files(options.data_dir, run_id, portal.id)
     files.root.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog(portal.framework)
     started = time.monotonic()
+    caps: list[str] = []  # the caps this portal reached, for its status and its undecided findings
+    seconds: dict[str, float] = {}
     try:
-        source = _captures_for(portal, files, options, prefix)
+        tell(stage="crawl", cap=portal.limits.max_seconds, pages=0)
+        source = _captures_for(portal, files, options, prefix, tell, caps)
+        seconds["crawl"] = round(time.monotonic() - started, 2)
         if isinstance(source, str):  # the crawl failed: say why on every indicator
-            return _not_assessed(store, run_id, portal, catalog, source, prefix, progress)
-        site = load_site(portal, source)
+            return _not_assessed(store, run_id, portal, catalog, source, prefix, progress, tell)
+        assessing = Deadline(portal.limits.assess_seconds, "assessment")
+        tell(stage="parse", cap=assessing.seconds)
+        with time_limit(assessing.seconds + HARD_STOP_GRACE_SECONDS, assessing.reason):
+            site = load_site(portal, source, assessing)
+        seconds["parse"] = round(assessing.elapsed(), 2)
+        if assessing.hit:
+            caps.append(assessing.hit)
+            say(assessing.hit)
         crawl_seconds = time.monotonic() - started
         if not site.pages:
             reason = "no HTML page could be fetched from the home page"
             summary = _read_json(source.crawl_summary)
             if summary.get("reason"):
                 reason = f"{reason}: {summary['reason']}"
-            return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress)
+            return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress, tell)
         store.set_portal_status(
             run_id, portal.id, "crawled", pages_count=len(site.pages), crawl_seconds=crawl_seconds
         )
         store.save_pages(run_id, portal.id, site.pages)
+        tell(pages=len(site.pages))
 
         if options.probes:
-            site.probes = _probes_for(site, files, source, prefix, progress)
-        progress(f"{prefix}: assessing {len(catalog.indicators)} indicators on {len(site.pages)} pages")
+            probes_started = time.monotonic()
+            site.probes = _probes_for(site, files, source, prefix, progress, tell)
+            seconds["probes"] = round(time.monotonic() - probes_started, 2)
+            if site.probes.get("capped"):
+                caps.append(str(site.probes["capped"]))
+        say(f"assessing {len(catalog.indicators)} indicators on {len(site.pages)} pages")
+        # the assessment cap covers parsing and checking the indicators, not the probes in between
+        assessing = Deadline(assessing.seconds, assessing.stage, started=time.monotonic() - seconds["parse"],
+                             hit=assessing.hit)  # fmt: skip
+        tell(stage="assess", cap=assessing.remaining())
         from assessors.engine import assess_site
 
-        findings = assess_site(site, catalog)
+        assess_started = time.monotonic()
+        try:
+            with time_limit(assessing.remaining() + HARD_STOP_GRACE_SECONDS, assessing.reason):
+                findings = assess_site(site, catalog, assessing)
+        except CapReached as exc:  # stopped inside the signals every rule shares: nothing was decided
+            findings = unassessed_findings(catalog, str(exc))
+        seconds["assess"] = round(time.monotonic() - assess_started, 2)
+        if assessing.expired() and not assessing.hit:
+            caps.append(assessing.reason)
+        _note_caps(findings, caps)
         store.save_findings(run_id, portal.id, catalog.id, findings)
-        store.set_portal_status(run_id, portal.id, "assessed")
+        store.set_portal_status(run_id, portal.id, "assessed", reason="; ".join(caps))
         met = sum(f.verdict == Verdict.MET for f in findings)
-        progress(f"{prefix}: {met} of {len(findings)} indicators met ({time.monotonic() - started:.1f} s)")
-        return PortalOutcome(portal.id, "assessed", pages=len(site.pages), met=met, total=len(findings))
+        say(f"{met} of {len(findings)} indicators met ({time.monotonic() - started:.1f} s)")
+        tell(stage="done", pages=len(site.pages))
+        return PortalOutcome(portal.id, "assessed", reason="; ".join(caps), pages=len(site.pages), met=met,
+                             total=len(findings), seconds=seconds)  # fmt: skip
+    except CapReached as exc:
+        return _not_assessed(store, run_id, portal, catalog, str(exc), prefix, progress, tell)
     except Exception as exc:  # one portal never stops the batch
         (files.root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         reason = (
             f"internal error while assessing: {type(exc).__name__}: {exc} (details in {files.root}/error.txt)"
         )
-        return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress)
+        return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress, tell)
+
+
+def _note_caps(findings: list[Finding], caps: list[str]) -> None:
+    """An undecided or negative finding on a portal that reached a cap says so: more time might decide it."""
+    if not caps:
+        return
+    note = f" (this portal reached a time cap: {'; '.join(caps)})"
+    for finding in findings:
+        if finding.verdict in (Verdict.NOT_MET, Verdict.NEEDS_REVIEW) and note not in finding.explanation:
+            finding.explanation += note
+            finding.details["caps"] = list(caps)
 
 
 def _captures_for(
-    portal: PortalConfig, files: PortalFiles, options: RunOptions, prefix: str
-) -> PortalFiles | str:
+    portal: PortalConfig, files: PortalFiles, options: RunOptions, prefix: str, tell: Callable[..., None],
+    caps: list[str],
+) -> PortalFiles | str:  # fmt: skip
     """The files holding this portal's captures, or the reason there are none."""
     progress = options.progress
     if options.from_run:
@@ -171,29 +264,48 @@ def _captures_for(
         return source
     from crawler.runner import crawl_portal
 
+    def crawl_progress(line: str) -> None:
+        progress(f"{prefix}: {line}")
+        if match := _CRAWL_PAGES.search(line):
+            tell(pages=int(match.group(1)))
+
     progress(f"{prefix}: crawling {portal.home_url} (up to {portal.limits.max_pages} pages)")
-    result = crawl_portal(portal, files, progress=lambda line: progress(f"{prefix}: {line}"))
+    result = crawl_portal(portal, files, progress=crawl_progress)
     summary = f"{prefix}: crawl {result.status}: {result.pages} pages in {result.seconds:.1f} s"
     progress(f"{summary} ({result.reason})" if result.reason else summary)
     if result.status == "failed" and result.pages == 0:
         return result.reason or "the crawl failed"
+    if "time cap" in result.reason or "time limit" in result.reason:
+        caps.append(result.reason)
     return files
 
 
-def _probes_for(site: Site, files: PortalFiles, source: PortalFiles, prefix: str, progress: Progress) -> dict:
+def _probes_for(
+    site: Site, files: PortalFiles, source: PortalFiles, prefix: str, progress: Progress, tell: Callable[..., None]
+) -> dict:
     if source.root != files.root and source.probes.is_file():
         shutil.copyfile(source.probes, files.probes)
         if source.screenshots.is_dir() and not files.screenshots.exists():
             shutil.copytree(source.screenshots, files.screenshots)
         return _read_json(files.probes)
-    progress(f"{prefix}: live browser checks (mobile, search, accessibility, validity)")
-    from assessors.probes import run_probes
+    from assessors.probes import BROWSER_PROBES, run_probes
+    from losi.slots import SLOT_WAIT_SECONDS, browser_slot
 
-    return run_probes(site, files, progress=lambda line: progress(f"{prefix}: {line}"))
+    tell(stage="probes: waiting for a browser", cap=None)
+    try:
+        with browser_slot(SLOT_WAIT_SECONDS):
+            progress(f"{prefix}: live browser checks (mobile, search, accessibility, validity)")
+            tell(stage="probes", cap=site.portal.limits.probe_seconds)
+            return run_probes(site, files, progress=lambda line: progress(f"{prefix}: {line}"))
+    except TimeoutError as exc:
+        progress(f"{prefix}: probes skipped: {exc}")
+        return {name: {"error": f"not run: {exc}"} for name in (*BROWSER_PROBES, "vnu")} | {"capped": str(exc)}
 
 
-def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
-    """Parse every capture once into page documents; the home page comes first."""
+def load_site(portal: PortalConfig, files: PortalFiles, deadline: Deadline | None = None) -> Site:
+    """Parse every capture once into page documents; the home page comes first.
+
+    With a deadline, parsing stops when it passes and keeps the pages parsed so far (deadline.hit says so)."""
     from crawler.captures import iter_captures
     from crawler.parse import parse_page
 
@@ -239,6 +351,9 @@ def load_site(portal: PortalConfig, files: PortalFiles) -> Site:
         is_home = capture.url in home_keys or (home is None and capture.depth == 0)
         if not capture.outside and is_home and (home is None or doc.rendered or capture.url in home_keys):
             home = doc
+        if deadline is not None and deadline.expired():
+            deadline.hit = f"parsing stopped at the {deadline.reason} after {len(inside)} pages"
+            break
     pages = list(inside.values())
     if home is not None:
         pages = [home, *[p for p in pages if p.url_key != home.url_key]]
@@ -281,10 +396,13 @@ def _not_assessed(
     reason: str,
     prefix: str,
     progress: Progress,
+    tell: Callable[..., None] | None = None,
 ) -> PortalOutcome:
     store.save_findings(run_id, portal.id, catalog.id, unassessed_findings(catalog, reason))
     store.set_portal_status(run_id, portal.id, "not_assessed", reason=reason)
     progress(f"{prefix}: NOT ASSESSED: {reason}")
+    if tell is not None:
+        tell(stage="not assessed")
     return PortalOutcome(portal.id, "not_assessed", reason=reason, total=len(catalog.indicators))
 
 

@@ -74,6 +74,14 @@ def test_csv(tmp_path: Path) -> None:
         ),
         ("portals: [{id: a, home_url: 'https://x.uz/', colour: red}]", "unknown field(s) colour"),
         (
+            "portals: [{id: a, home_url: 'https://x.uz/', limits: {probe_seconds: 0}}]",
+            "limits.probe_seconds must be at least 1",
+        ),
+        (
+            "portals: [{id: a, home_url: 'https://x.uz/', limits: {filler_share: 2}}]",
+            "limits.filler_share must be between 0 and 1",
+        ),
+        (
             "portals: [{id: a, home_url: 'https://x.uz/'}, {id: a, home_url: 'https://y.uz/'}]",
             "id 'a' is used twice",
         ),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crawler.settings import blocked_address
+from crawler.scope import blocked_address
 
 NAV_TIMEOUT_S = 30.0
 START_TIMEOUT_S = 30.0

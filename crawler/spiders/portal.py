@@ -27,10 +27,12 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler.focus import ENQUEUE_PER_QUOTA, Focus
 from crawler.items import CaptureItem
 from crawler.links import PageSignals, canonical, extract, is_file
 from crawler.parse import declared_charset, decode_body, is_html
-from crawler.scope import Scope, host_of, is_ip, netloc_of
+from crawler.scope import Scope, host_of, linked_scope, netloc_of, scope_refusal
+from losi.deadline import CallTimeout, bounded
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
 
@@ -38,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 HOME_PRIORITY = 1000
 MAX_SITEMAP_FILES = 20
+MAX_SITEMAP_ENTRIES = 50_000  # per sitemap file (the protocol's own limit)
 NETWORK_IDLE_MS = 3000
 # URLs the spider may know of (fetched or queued) per allowed page, with a floor for small caps.
 FRONTIER_PER_PAGE = 10
@@ -45,6 +48,15 @@ FRONTIER_MIN = 1000
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
 REPLACEMENT_CHAR = "\ufffd"  # what a browser puts where bytes do not decode under the declared charset
 STATIC_TWIN_TIMEOUT_MS = 15000
+# Deadlines on our side of the pipe to the browser (its own timeouts run in Playwright's driver).
+READ_RENDERED_SECONDS = 90.0  # network idle, the DOM, the home page's screenshot, the static twin
+PAGE_CLOSE_SECONDS = 10.0
+
+
+async def close_page(page: Any) -> None:
+    """Close a rendered page; one already closed, crashed or not answering is left to the browser's close."""
+    with contextlib.suppress(Exception):
+        await bounded(page.close(), PAGE_CLOSE_SECONDS, "closing a page")
 
 
 def utc_now() -> str:
@@ -68,19 +80,6 @@ def describe_failure(failure: Failure, url: str) -> str:
     return f"{failure.type.__name__ if failure.type else 'error'} fetching {url}: {message}".strip()
 
 
-def linked_scope(portal: PortalConfig) -> Scope:
-    """The hosts of the linked service portals, matched like the crawl scope (subdomains; IPs with port)."""
-    domains: list[str] = []
-    for entry in portal.linked_portals:
-        entry = entry.strip().lower()
-        if not entry:
-            continue
-        url = entry if "://" in entry else f"http://{entry}"
-        host = host_of(url)
-        domains.append(netloc_of(url) if is_ip(host) or host == "localhost" else host)
-    return Scope(domains=domains, allow_private=portal.allow_private)
-
-
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
@@ -102,7 +101,9 @@ class PortalSpider(scrapy.Spider):
         self.home_done = False  # the home page was answered (or failed): the other seeds may start
         self.warnings: list[str] = []
         self.sitemap_files = 0
+        self.sitemap_filler = 0
         self.frontier_limit = max(FRONTIER_MIN, FRONTIER_PER_PAGE * portal.limits.max_pages)
+        self.focus = Focus(portal)  # priorities and reasons: crawler.focus.FocusMiddleware applies them
         self.screenshot_count = 0
 
     # ------------------------------------------------------------------ scope
@@ -115,15 +116,7 @@ class PortalSpider(scrapy.Spider):
 
     def scope_refusal(self, url: str, outside: bool = False) -> str | None:
         """Why a URL may not be fetched ("outside_scope", "private_address"), or None."""
-        if outside:
-            if self.linked.is_internal(url) and self.scope.may_fetch_outside(url):
-                return None
-            return "outside_scope" if not self.linked.is_internal(url) else "private_address"
-        if self.scope.may_fetch(url):
-            return None
-        if self.in_scope(url) and urlsplit(url).scheme in ("http", "https"):
-            return "private_address"
-        return "outside_scope"
+        return scope_refusal(self.scope, self.linked, url, outside)
 
     # ------------------------------------------------------------------ requests
 
@@ -174,7 +167,7 @@ class PortalSpider(scrapy.Spider):
         # robots.txt, the sitemaps and the seeds come after the home page (see after_home), so that the
         # home page's links get depth 1 even when rendering the home page is slow.
         self.seen.add(self.home_url)
-        yield self.page_request(self.home_url, 0, render=self.home_renderable, home=True)
+        yield self.page_request(self.home_url, 0, home=True)
 
     def after_home(self, host_reachable: bool = True) -> list[Request]:
         """robots.txt, sitemap.xml (not when the host could not be reached) and the configured seeds."""
@@ -239,6 +232,8 @@ class PortalSpider(scrapy.Spider):
             outside=bool(meta.get("losi_outside")),
             screenshot=screenshot,
             is_page=is_page,
+            kind="home" if meta.get("losi_home") else meta.get("losi_kind", ""),
+            why="the home page" if meta.get("losi_home") else meta.get("losi_reason", ""),
             headers=headers,
             body=body,
         )
@@ -264,16 +259,25 @@ class PortalSpider(scrapy.Spider):
         static: tuple[bytes, list[tuple[str, str]]] | None = None
         if self._cap_reached():
             if page is not None:
-                await page.close()
+                await close_page(page)
             raise CloseSpider("max_pages")
         if page is not None:
             try:
-                body, final_url, headers, screenshot, static = await self._read_rendered(response, page)
+                body, final_url, headers, screenshot, static = await bounded(
+                    self._read_rendered(response, page), READ_RENDERED_SECONDS, f"reading the rendered {response.url}"
+                )
+            except CallTimeout as exc:  # the browser stopped answering: keep the DOM the handler already read
+                self.warnings.append(str(exc))
+                self.crawler.stats.inc_value("losi/render_timeouts")
+                body, final_url, headers, screenshot, static = response.body, response.url, None, "", None
             finally:
-                await page.close()
-        if meta.get("losi_home"):
+                await close_page(page)
+        home = bool(meta.get("losi_home"))
+        if home:
             self.home_fetched = True
             self.home_status = response.status
+        home_render = home and not rendered and self.home_renderable and response.status < 400
+        if home and not home_render:
             for request in self.after_home():
                 yield request
         if static is not None:
@@ -283,13 +287,16 @@ class PortalSpider(scrapy.Spider):
         else:
             item = self.capture(response, body, final_url, rendered, headers, screenshot)
         if not item.is_page:
+            if home_render:
+                for request in self.after_home():
+                    yield request
             yield item
             return
 
         dom_content_type = dict((k.lower(), v) for k, v in headers or []).get("content-type", item.content_type)
         encoding = _charset(dom_content_type) if rendered else getattr(response, "encoding", "utf-8")
         signals = extract(body, final_url, encoding)
-        wants_render = (
+        wants_render = home_render or (
             not rendered
             and self.render_enabled
             and response.status < 400
@@ -297,10 +304,13 @@ class PortalSpider(scrapy.Spider):
             and (self.portal.render == "always" or signals.looks_like_spa)
         )
         if wants_render:
-            # Re-request in the browser; the static capture is kept only if rendering fails.
+            # Re-request in the browser; the static capture is kept only if rendering fails. The home page is
+            # fetched plainly first (so DOWNLOAD_MAXSIZE and the plain capture hold whatever the browser does),
+            # then always rendered and screenshotted, at its original URL (the browser follows its redirects).
             self.crawler.stats.inc_value("losi/rerendered")
             yield self.page_request(
-                response.url, item.depth, item.referer, render=True, outside=item.outside, dont_filter=True, static=item
+                item.url if home else response.url, item.depth, item.referer, render=True, outside=item.outside,
+                home=home, dont_filter=True, static=item,
             )
             return
         self.pages += 1
@@ -407,6 +417,10 @@ class PortalSpider(scrapy.Spider):
         for url in signals.links:
             request = self._link_request(url, depth, item.final_url)
             if request is not None:
+                anchor = signals.anchors.get(url)
+                if anchor is not None:  # how the page names the link and where: the frontier's first clue
+                    request.meta["losi_label"] = anchor.label
+                    request.meta["losi_region"] = anchor.region
                 requests.append(request)
         if rendered:
             for route in signals.hash_routes:  # an SPA's hash routes are pages of their own
@@ -470,21 +484,34 @@ class PortalSpider(scrapy.Spider):
         except Exception:  # not XML: nothing to seed from
             self.warnings.append(f"unreadable sitemap: {response.url}")
             return
+        # The whole sitemap is read (up to MAX_SITEMAP_ENTRIES): its news items are filler, counted apart, so
+        # thousands of them listed first cannot use up the frontier before the pages the indicators need.
         limit = self.portal.limits.max_pages * 2
-        for entry in sitemap:
+        filler_limit = ENQUEUE_PER_QUOTA * self.focus.filler_quota
+        for number, entry in enumerate(sitemap):
             loc = entry.get("loc", "")
-            if not loc:
+            if not loc or number >= MAX_SITEMAP_ENTRIES:
                 continue
             url = canonical(urljoin(response.url, loc))
             if sitemap.type == "sitemapindex":
                 if self.sitemap_files < MAX_SITEMAP_FILES and url not in self.seen:
                     self.seen.add(url)
                     yield self.sitemap_request(url)
-            elif limit > 0 and url not in self.seen and not is_file(url) and self.in_scope(url):
-                limit -= 1
+            elif url not in self.seen and not is_file(url) and self.in_scope(url):
+                if self.focus.filler_kind(url):
+                    if self.sitemap_filler >= filler_limit:
+                        self.crawler.stats.inc_value("losi/sitemap_filler_skipped")
+                        continue
+                    self.sitemap_filler += 1
+                elif limit <= 0:
+                    continue
+                else:
+                    limit -= 1
                 self.seen.add(url)
                 self.crawler.stats.inc_value("losi/sitemap_urls")
-                yield self.page_request(url, 1, response.url, render=self._should_render(url))
+                request = self.page_request(url, 1, response.url, render=self._should_render(url))
+                request.meta["losi_sitemap"] = True
+                yield request
 
     # ------------------------------------------------------------------ errors
 
@@ -493,8 +520,7 @@ class PortalSpider(scrapy.Spider):
         meta = request.meta
         page = meta.get("playwright_page")
         if page is not None:
-            with contextlib.suppress(Exception):  # already closed
-                await page.close()
+            await close_page(page)
         home = bool(meta.get("losi_home"))
         if failure.check(IgnoreRequest):
             if home:
@@ -517,9 +543,16 @@ class PortalSpider(scrapy.Spider):
             self.warnings.append(f"rendering failed for {request.url}: {describe_failure(failure, request.url)}")
             static = meta.get("losi_static")
             if static is not None:
+                if home:
+                    for follow in self.after_home():
+                        yield follow
                 if not self._cap_reached():
                     self.pages += 1
                     yield static
+                    if static.status < 400 and not static.outside:  # follow what plain HTTP showed
+                        signals = extract(static.body, static.final_url, _charset(static.content_type))
+                        for follow in self.follow(signals, static, False):
+                            yield follow
                 return
             plain = self.page_request(
                 request.url,

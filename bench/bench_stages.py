@@ -1,0 +1,95 @@
+"""Stage benchmark: one generated portal through every stage, each timed apart, with pages/s.
+
+    .venv/bin/python -m bench.bench_stages [--pages 2000] [--no-probes]
+
+crawl (Scrapy over 127.0.0.1, politeness off, plain HTTP) -> parse (the WARC into page documents) ->
+probes (the live-browser checks of the home and key pages) -> assess (every LOSI 2024 indicator) ->
+reports (CSV, JSON, XLSX, HTML from the store). Prints seconds and pages/s per stage and the peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from assessors.engine import assess_site
+from bench.rss import TreeSampler
+from bench.sitegen import generate_site
+from crawler.runner import crawl_portal
+from indicators.catalog import load_catalog
+from losi.layout import portal_files
+from losi.localserve import LocalServer
+from losi.models import Limits, Politeness, PortalConfig
+from losi.pipeline import load_site
+from losi.store import Store
+from outputs.reports import write_reports
+
+
+def _line(stage: str, seconds: float, pages: int, unit: str = "pages") -> None:
+    rate = f"{pages / seconds:8.1f} {unit}/s" if seconds > 0 and pages else ""
+    print(f"{stage:<8} {seconds:8.1f} s  {pages:6d} {unit:<6} {rate}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--no-probes", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="losi-bench-") as tmp, TreeSampler(os.getpid()) as memory:
+        site_dir = Path(tmp) / "site"
+        site_dir.mkdir()
+        server = LocalServer(site_dir)
+        generate_site(site_dir, pages=args.pages, base_url=server.url)
+        portal = PortalConfig(
+            id="bench", home_url=server.url, allow_private=True, render="never", languages=["en"],
+            limits=Limits(max_pages=args.pages + 100, max_depth=100, max_seconds=900),
+            politeness=Politeness(delay=0, concurrency_per_host=16),
+        )  # fmt: skip
+        store = Store(data_dir=Path(tmp) / "data")
+        run_id = store.create_run(Path(tmp) / "out")
+        store.add_portal(run_id, portal)
+        files = portal_files(Path(tmp) / "data", run_id, portal.id)
+        try:
+            print(f"portal: {args.pages} generated pages of ~4 KB on {server.url}")
+            started = time.monotonic()
+            crawl = crawl_portal(portal, files, progress=lambda line: None)
+            _line("crawl", time.monotonic() - started, crawl.pages)
+
+            started = time.monotonic()
+            site = load_site(portal, files)
+            _line("parse", time.monotonic() - started, len(site.pages))
+
+            if not args.no_probes:
+                from assessors.probes import run_probes
+
+                started = time.monotonic()
+                site.probes = run_probes(site, files)
+                checked = int((site.probes.get("axe") or {}).get("pages_checked", 0))
+                _line("probes", time.monotonic() - started, checked, "axe pages")
+
+            catalog = load_catalog(portal.framework)
+            started = time.monotonic()
+            findings = assess_site(site, catalog)
+            _line("assess", time.monotonic() - started, len(site.pages))
+
+            started = time.monotonic()
+            store.save_pages(run_id, portal.id, site.pages)
+            store.save_findings(run_id, portal.id, catalog.id, findings)
+            store.set_portal_status(run_id, portal.id, "assessed")
+            written = write_reports(store, run_id, Path(tmp) / "out")
+            _line("report", time.monotonic() - started, len(written), "files")
+        finally:
+            store.close()
+            server.close()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {memory.peak_mb:.0f} MB for this process and its children together (this process: {own:.0f} MB)")
+    every = max(1, len(memory.series) // 15)
+    print(f"RSS over time (MB, every {every * 0.5:.0f} s): {memory.series[::every]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The focused frontier: pages the indicators need first; news, archives and galleries get a small share.
+
+Real lexicon and catalog for the classification; a real Scrapy crawl of a generated portal on 127.0.0.1
+whose sitemap lists thousands of news items before anything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.grow import SECTIONS, SERVICES, add_filler, small_portal
+from crawler.focus import FAMILY_FREE, PRIORITY, Focus
+from crawler.runner import crawl_portal
+from losi.layout import PortalFiles
+from losi.localserve import LocalServer
+from losi.models import Limits, Politeness, PortalConfig
+
+BASE = "https://city.test"
+
+
+def focus(languages: list[str] | None = None, max_pages: int = 300) -> Focus:
+    return Focus(PortalConfig(id="t", home_url=BASE + "/", languages=languages or ["en"],
+                              limits=Limits(max_pages=max_pages)))  # fmt: skip
+
+
+def test_filler_kinds_and_the_news_section_itself() -> None:
+    f = focus()
+    assert f.filler_kind(BASE + "/news/2026/123-bridge-opened") == "news-item"
+    assert f.filler_kind(BASE + "/ru/novosti/") == ""  # the news section is what #296 needs
+    assert f.filler_kind(BASE + "/news/page/7") == "pagination"
+    assert f.filler_kind(BASE + "/press?page=3") == "pagination"
+    assert f.filler_kind(BASE + "/photo-gallery/../gallery/12") == "gallery"
+    assert f.filler_kind(BASE + "/tags/festival") == "tag-listing"
+    assert f.filler_kind(BASE + "/archive/2019") == "archive"
+    assert f.filler_kind(BASE + "/events/2026/05/") == "date-listing"
+    assert f.filler_kind(BASE + "/services/building-permit") == ""
+
+
+def test_priorities_follow_what_the_indicators_need() -> None:
+    f = focus(languages=["ru"])
+    menu = f.classify(BASE + "/uslugi/", 1, label="Услуги", region="nav", from_home=True)
+    assert menu.kind == "home-menu"
+    service = f.classify(BASE + "/uslugi/spravka-123", 2, label="Справка о рождении", region="main",
+                         source_concept=menu.concept or "services-catalogue")  # fmt: skip
+    named = f.classify(BASE + "/page-17", 2, label="Обратная связь")  # "feedback", in Russian
+    plain = f.classify(BASE + "/page-18", 2, label="Подробнее")
+    news = f.classify(BASE + "/novosti/2026/5-prazdnik", 1, label="Праздник в парке", from_home=True, region="main")
+    assert named.kind == "concept:feedback" and "anchor text names feedback" in named.reason
+    assert plain.kind == "other"
+    assert news.kind == "filler:news-item"
+    assert menu.priority > service.priority > named.priority > plain.priority > news.priority
+
+
+def test_many_members_of_one_url_family_become_near_duplicates() -> None:
+    f = focus()
+    kinds = [f.classify(f"{BASE}/objects/item-{i}", 2, label="Object").kind for i in range(FAMILY_FREE + 5)]
+    assert kinds[:FAMILY_FREE] == ["other"] * FAMILY_FREE
+    assert set(kinds[FAMILY_FREE:]) == {"near-duplicate"}
+    later = f.classify(f"{BASE}/objects/item-99", 2, label="Object")
+    assert PRIORITY["filler"] < later.priority < f.classify(BASE + "/about", 2).priority
+    assert not later.filler  # after the others, but not held to the filler share
+
+
+@pytest.mark.slow
+def test_a_sitemap_listing_thousands_of_news_first_does_not_starve_the_portal(tmp_path: Path) -> None:
+    site = small_portal(tmp_path / "site")
+    filler = add_filler(site, news=3000)  # 3,000 news items, their listings and galleries, first in the sitemap
+    server = LocalServer(site)
+    try:
+        portal = PortalConfig(
+            id="big", home_url=server.url, languages=["en"], allow_private=True, render="never",
+            limits=Limits(max_pages=40, max_seconds=300), politeness=Politeness(delay=0, concurrency_per_host=4),
+        )  # fmt: skip
+        result = crawl_portal(portal, PortalFiles(tmp_path / "out"))
+    finally:
+        server.close()
+    assert result.status in ("ok", "partial"), result
+    fetched = result.focus["fetched"]
+    paths = {entry["url"].removeprefix(server.url.rstrip("/")) for entry in fetched}
+    wanted = {f"/{slug}.html" for slug in SECTIONS} | {"/services/"}
+    wanted |= {f"/services/{name.lower().replace(' ', '-')}.html" for name in SERVICES}
+    assert wanted <= paths, sorted(wanted - paths)  # every section and service page, within 40 pages
+    filler_paths = {f"/{p}" for p in filler}
+    fetched_filler = [e for e in fetched if e["url"].removeprefix(server.url.rstrip("/")) in filler_paths]
+    quota = result.focus["filler_quota"]
+    assert quota == 6  # 15 % of 40
+    assert 1 <= len(fetched_filler) <= quota, fetched_filler  # some news (for #296), never the budget
+    assert all(e["kind"].startswith("filler:") for e in fetched_filler)
+    assert all(e["why"] for e in fetched), [e for e in fetched if not e["why"]]  # a reason for every page
+    assert result.focus["pages_by_class"]["service"] == len(SERVICES)
+    assert sum(result.focus["pages_by_class"].values()) == len(fetched) == result.pages
