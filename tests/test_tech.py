@@ -219,3 +219,11 @@ def test_the_search_of_a_script_app_is_run_and_waited_for(tmp_path: Path) -> Non
     assert finding.verdict == Verdict.MET, finding.explanation
     probe = site.probes["search"]
     assert "#/search?q=" in probe["result_url"] and probe["hits"] >= 2
+
+
+@requires_browser
+def test_an_off_canvas_menu_that_cannot_be_scrolled_to_is_no_horizontal_scroll(tmp_path: Path) -> None:
+    site = probed_site("tech-offcanvas", ["index.html"], tmp_path, axe_pages=1)
+    finding = mobile_friendly(site, MOBILE)
+    assert finding.verdict == Verdict.MET, finding.explanation
+    assert finding.details["clipped_x"] is True and finding.details["horizontal_scroll"] is False

@@ -31,6 +31,9 @@ MIN_READABLE_PX = 12  # text smaller than this counts as hard to read on a phone
 LAYOUT_JS = """
   const de = document.documentElement, body = document.body;
   const sw = Math.max(de.scrollWidth, body ? body.scrollWidth : 0);
+  // overflow-x: hidden on the root or the body: what sticks out cannot be scrolled to (an off-canvas menu)
+  const clips = el => el && ['hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  const clippedX = clips(de) || clips(body);
   const sh = Math.max(de.scrollHeight, body ? body.scrollHeight : 0);
   const text = ((body && body.innerText) || '').replace(/\\s+/g, ' ').trim();
   const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -78,12 +81,12 @@ LAYOUT_JS = """
   return JSON.stringify({
     scroll_width: sw, scroll_height: sh, inner_width: window.innerWidth, inner_height: window.innerHeight,
     text_chars: text.length, links: links, images: images,
-    horizontal_overflow: sw > window.innerWidth + 1, title: document.title.slice(0, 200),
+    horizontal_overflow: sw > window.innerWidth + 1 && !clippedX, title: document.title.slice(0, 200),
     final_url: location.href,
     viewport_meta: meta ? meta.getAttribute('content') || '' : null,
     min_font_px: minPx, sized_text_chars: sized, small_text_chars: small,
     tap_targets: targets, small_tap_targets: smallTargets,
-    overflow_roots: overflowRoots, overflow_px: overflowPx, overflowing: overflowing,
+    overflow_roots: overflowRoots, overflow_px: overflowPx, overflowing: overflowing, clipped_x: clippedX,
   });
 """.replace("MIN_PX", str(MIN_READABLE_PX))
 LAYOUT_FUNCTION_JS = f"() => {{{LAYOUT_JS}}}"  # the same script as the function Playwright's page.evaluate takes

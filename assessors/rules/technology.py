@@ -85,7 +85,7 @@ def mobile_friendly(site: Site, indicator: Indicator) -> Finding:
         )
     ]
     details = {k: m.get(k) for k in ("viewport_meta", "horizontal_scroll", "min_font_px", "small_text_share",
-                                     "overflow_px", "overflow_roots", "overflowing")}  # fmt: skip
+                                     "overflow_px", "overflow_roots", "overflowing", "clipped_x")}  # fmt: skip
     details["scroll_width"] = phone.get("scroll_width")
     details["screenshot_desktop"] = m.get("screenshot_desktop", "")
     if failures:
