@@ -95,6 +95,10 @@ def _say_what_was_ignored(finding: Finding, site: Site, sig: SiteSignals, indica
 
 def assess_site(site: Site, catalog: Catalog) -> list[Finding]:
     """One Finding per catalog indicator, in catalog order."""
+    if catalog.national.sectors:  # a national catalog: sector items on their sector's pages, sites named
+        from assessors.country import assess_country_site
+
+        return assess_country_site(site, catalog)
     if not site.pages:
         why = "no pages were crawled (the portal could not be reached or returned no HTML)"
         rule_of = {i.code: i.rule or "none" for i in catalog.indicators}

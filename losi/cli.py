@@ -14,7 +14,8 @@ from pathlib import Path
 
 from crawler.scope import host_of, is_private_host
 from indicators.catalog import CatalogError, available_catalogs
-from losi.config import ConfigError, load_portals, portal_from_mapping
+from losi.bundle import load_run_files
+from losi.config import ConfigError, portal_from_mapping
 from losi.layout import default_data_dir
 from losi.pipeline import PipelineError, RunOptions, RunOutcome, run_assessment
 from losi.store import Store, StoreError
@@ -99,6 +100,8 @@ portals.yaml:
       languages: [uz, ru]
       linked_portals: [my.gov.uz]     # service portals whose pages count for the city
       seeds: [https://tashkent.uz/uz/services]
+
+country bundles (see `losi country --help`) may be listed too: losi run uzb.yaml geo.yaml portals.yaml
 """
 
 
@@ -164,11 +167,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
         epilog=RUN_EPILOG,
         description="Assess every portal of a configuration file, one after the other.",
     )
-    run.add_argument("config", type=Path, help="portals.yaml or portals.csv")
+    run.add_argument("config", type=Path, nargs="+", help="portals.yaml or portals.csv, or country bundle(s)")
     run.add_argument("--resume", metavar="RUN", help="continue an interrupted run: assessed portals are skipped")
     _add_run_options(run, "out")
     _add_store_options(run)
     runners["run"] = run_many
+
+    from losi import country_cli
+
+    country = sub.add_parser("country", help="assess a country bundle (OSI)", formatter_class=_formatter)
+    country_cli.configure(country)
+    _add_store_options(country)
+    runners["country"] = country_cli.run
 
     runs = sub.add_parser(
         "runs",
@@ -298,7 +308,7 @@ def run_assess(args: argparse.Namespace) -> int:
 
 
 def run_many(args: argparse.Namespace) -> int:
-    portals = load_portals(args.config)
+    portals = load_run_files(args.config)
     return _finish(run_assessment(portals, _run_options(args)))
 
 

@@ -117,6 +117,10 @@ def _run(store: Store, portals: list[PortalConfig], options: RunOptions) -> RunO
 def assess_portal(
     store: Store, run_id: str, portal: PortalConfig, options: RunOptions, prefix: str
 ) -> PortalOutcome:
+    if portal.sites:  # a country bundle: its sites crawled one by one, assessed together (losi/country.py)
+        from losi.country import assess_country
+
+        return assess_country(store, run_id, portal, options, prefix)
     progress = options.progress
     files = portal_files(options.data_dir, run_id, portal.id)
     files.root.mkdir(parents=True, exist_ok=True)
