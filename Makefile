@@ -23,7 +23,7 @@ bench: setup
 	$(PY) -m bench.run
 
 bench-accuracy: setup
-	$(PY) -m bench.accuracy
+	$(PY) -m bench.accuracy $(if $(FRAMEWORK),--framework $(FRAMEWORK))
 
 clean:
 	rm -rf $(OUT) bench-out .pytest_cache

@@ -12,6 +12,7 @@ pages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -157,17 +158,24 @@ def about_sector(sig: SiteSignals, page: PageDoc, concepts: tuple[str, ...]) -> 
     )
 
 
-def sector_view(bundle: BundleSite, sig: SiteSignals, sector: Sector) -> Site:
+def sector_view(bundle: BundleSite, sig: SiteSignals, sector: Sector, sectors: Sequence[Sector] = ()) -> Site:
     """The pages that speak for one sector: its ministry's site(s), and the other sites' pages about it
-    (their home pages left out: a portal's home page is about everything)."""
+    (their home pages left out: a portal's home page is about everything). A ministry of several sectors
+    (labour, health and social protection) speaks for this one on its home page, its pages about this sector
+    and its pages about none of its other sectors."""
     chosen: list[PageDoc] = []
     ministry_pages: list[PageDoc] = []
+    by_code = {s.code: s for s in sectors}
     for page in bundle.pages:
         part = bundle.part_of(page.url_key)
         if part is None:
             continue
         if sector.code in part.sectors:
-            ministry_pages.append(page)
+            others = [by_code[c] for c in part.sectors if c != sector.code and c in by_code]
+            if not others or part.is_home(page.url_key) or about_sector(sig, page, sector.concepts) or not any(
+                about_sector(sig, page, o.concepts) for o in others
+            ):
+                ministry_pages.append(page)
         elif "ministry" in part.roles:
             continue  # another sector's ministry
         elif not part.is_home(page.url_key) and about_sector(sig, page, sector.concepts):

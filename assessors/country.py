@@ -47,7 +47,7 @@ def assess_country_site(site: Site, catalog: Catalog) -> list[Finding]:
         sector = catalog.national.sector(indicator.sector) if indicator.sector else None
         if sector is not None and indicator.rule not in BUNDLE_WIDE_RULES and sig is not None:
             if sector.code not in views:
-                views[sector.code] = sector_view(bundle, sig, sector)
+                views[sector.code] = sector_view(bundle, sig, sector, catalog.national.sectors)
             view = views[sector.code]
             finding = (assess_indicator(view, indicator, signals_for(view), load_error) if view.pages
                        else _no_sector_pages(bundle, sig, indicator, sector))  # fmt: skip
