@@ -12,6 +12,8 @@ pages.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from indicators.national import Sector
 
 TOP_HEADING_LEVEL = 2  # h1/h2 of a page's own content say what the page is about
+TITLE_SEPARATOR = re.compile(r"\s+[|—–:·»-]\s+")  # "Contacts | Ministry of Health", "Ministry - Contacts"
+SITE_NAME_SHARE = 0.6  # a title segment on at least this share of a site's pages (and 3 or more) is its name
 
 
 def site_key(url: str) -> str:
@@ -102,6 +106,29 @@ class BundleSite(Site):
         return [p for p in self.parts if (not role or role in p.roles) and (not sector or sector in p.sectors)]
 
 
+def site_name_segment(titles: Sequence[str]) -> str:
+    """The part of the titles that a site repeats on most pages (its name), "" when there is none."""
+    if len(titles) < 3:
+        return ""
+    counts = Counter(seg for t in titles for seg in {p.strip() for p in TITLE_SEPARATOR.split(t)} if seg)
+    floor = max(3, SITE_NAME_SHARE * len(titles))
+    common = [seg for seg, n in counts.items() if n >= floor]
+    return max(common, key=len) if common else ""
+
+
+def without_site_name(pages: list[PageDoc]) -> list[PageDoc]:
+    """The pages with the site's name taken out of their titles: a ministry whose name names three sectors
+    ("... Labour, Health and Social Protection") would otherwise make every page of it about all three."""
+    name = site_name_segment([p.title for p in pages])
+    if not name:
+        return pages
+    out = []
+    for page in pages:
+        rest = [seg for seg in TITLE_SEPARATOR.split(page.title) if seg.strip() and seg.strip() != name]
+        out.append(replace(page, title=" — ".join(seg.strip() for seg in rest)) if rest else page)
+    return out
+
+
 def merge_sites(portal: PortalConfig, crawled: list[tuple[BundlePart, Site | None]]) -> BundleSite:
     """One BundleSite from each site's own Site (None for a site that could not be reached)."""
     ordered = sorted(crawled, key=lambda pc: "national" not in pc[0].roles)  # stable: bundle order otherwise
@@ -114,7 +141,7 @@ def merge_sites(portal: PortalConfig, crawled: list[tuple[BundlePart, Site | Non
     for part, site in ordered:
         if site is None:
             continue
-        for page in site.pages:
+        for page in without_site_name(site.pages):
             pages.setdefault(page.url_key, page)
         for page in site.outside_pages:
             outside.setdefault(page.url_key, page)
@@ -144,7 +171,7 @@ def single_site_bundle(site: Site) -> BundleSite:
     part = BundlePart("national", site.portal.home_url, ("national",), reached=bool(site.pages),
                       pages=len(site.pages), complete=site.crawl_complete)  # fmt: skip
     return BundleSite(
-        portal=site.portal, pages=site.pages, external=site.external, probes=site.probes,
+        portal=site.portal, pages=without_site_name(site.pages), external=site.external, probes=site.probes,
         portal_dir=site.portal_dir, outside_pages=site.outside_pages, aliases=site.aliases, broken=site.broken,
         crawl_complete=site.crawl_complete, parts=[part],
     )  # fmt: skip

@@ -204,8 +204,10 @@ def _mentions(
     """Pages whose text names the topic with the kind of document close by (not a draft); non-news first."""
     out: list[tuple[PageDoc, Evidence]] = []
     for page in site.pages:
+        if sig.is_home(page):
+            continue  # the home page's teasers and menus name everything
         text = sig.scan_text(page)
-        for m in (m for t in topics for m in sig.text_matches(t, page)):
+        for m in (m for t in topics for m in sig.text_matches(t, page) if not sig.in_link_text(page, m)):
             window = text[max(0, m.start - MENTION_CHARS) : m.end + MENTION_CHARS]
             if any(sig.find(k, window) for k in kinds) and not sig.find(draft, window):
                 out.append((page, Evidence(page.url_key, "body", snippet_around(text, m.start, m.end),
@@ -224,9 +226,9 @@ def _api_links(page: PageDoc) -> list[Link]:
 @rule(
     "live-data",
     "Real-time datasets are offered (live data with files or an API to get them).",
-    "A page about the indicator's concepts (real-time data; not a news item, not vetoed by 'coming soon') that "
-    "links to data files (params.formats) or to an API (a URL with an /api/ segment): met. A page that only "
-    "talks about live data: not_met on a completely read site, else needs_review.",
+    "A page about the indicator's concepts (real-time data; not a news item, not vetoed by 'coming soon'), or a "
+    "page whose text says its data are live, that links to data files (params.formats) or to an API (a URL with "
+    "an /api/ segment): met. A page that only talks about live data: not_met on a completely read site.",
 )
 def live_data(site: Site, indicator: Indicator) -> Finding:
     rid = "live-data"
@@ -248,6 +250,19 @@ def live_data(site: Site, indicator: Indicator) -> Finding:
             ev = Evidence(page.url_key, first.selector, first.label or first.url, note=f"live data: {first.url}")
             return met(indicator, rid, f"{page.url_key} offers live data: {first.url}", [*c.evidence(1), ev],
                        0.8, urls)  # fmt: skip
+    # Live data are often a property said in a dataset page's text ("updated in real time", "API").
+    for page in site.pages:
+        if is_news_page(sig, page) or not any(sig.text_matches(c, page) for c in concepts):
+            continue
+        files = [d for d in page.documents if d.url.lower().split("?")[0].rsplit(".", 1)[-1] in formats]
+        offered = [*_api_links(page), *files]
+        if offered and negative_statement(sig, page, concepts) is None:
+            m = next(m for c in concepts for m in sig.text_matches(c, page))
+            ev = [Evidence(page.url_key, "body", snippet_around(page.text, m.start, m.end), note=f"names {m.term}"),
+                  Evidence(page.url_key, offered[0].selector, offered[0].label or offered[0].url,
+                           note=f"live data: {offered[0].url}")]  # fmt: skip
+            return met(indicator, rid, f"{page.url_key} says its data are live and offers {offered[0].url}", ev, 0.7,
+                       urls or [page.url_key])  # fmt: skip
     if cands:
         return undecided(site, indicator, rid, f"pages about live data without files or an API: {describe(cands[0])}",
                          urls, cands[0].evidence(), looked)  # fmt: skip

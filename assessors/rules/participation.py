@@ -15,6 +15,7 @@ from assessors.rules.common import (
     is_news_item,
     is_news_page,
     met,
+    negative_statement,
     not_met,
     on_home_host,
     param,
@@ -338,9 +339,10 @@ def _data_pages(site: Site, indicator: Indicator) -> tuple[list[tuple[PageDoc, l
     out: list[tuple[PageDoc, list[Link]]] = []
     seen: set[str] = set()
     for c in cands[:10]:
-        if c.page is None:
-            continue
-        pages = [c.page, *(p for lk in c.page.links[:300] if (p := sig.page_for(lk.url)) is not None)]
+        if c.page is None or negative_statement(sig, c.page, indicator.concepts) is not None:
+            continue  # "data will be published soon" is no way to data, nor are the pages its menu leads to
+        pages = [c.page, *(p for lk in c.page.links[:300]
+                           if lk.region not in CHROME_REGIONS and (p := sig.page_for(lk.url)) is not None)]
         for page in pages:
             if url_key(page.url_key) in seen:
                 continue
@@ -353,8 +355,8 @@ def _data_pages(site: Site, indicator: Indicator) -> tuple[list[tuple[PageDoc, l
 @rule(
     "open-data",
     "Datasets are downloadable in open formats (CSV, JSON, XML, XLSX...).",
-    "Open-data candidate pages (and pages one link away) with links to files in params.formats. A page that "
-    "only talks about open data (or promises it) is needs_review, never met.",
+    "Open-data candidate pages (and the pages their content links to, not their menus) with links to files in "
+    "params.formats. A page that only talks about open data, or promises it ('coming soon'), is never met.",
 )
 def open_data(site: Site, indicator: Indicator) -> Finding:
     rid = "open-data"
