@@ -153,9 +153,14 @@ def merge_sites(portal: PortalConfig, crawled: list[tuple[BundlePart, Site | Non
             probes = site.probes
     parts = [part for part, _ in crawled]
     reached = [p for p in parts if p.reached]
+    # The national home page first (the bundle's home), then every other site's home page (rules that read the
+    # first pages, for a chat widget or a search box, see each site), then the rest in crawl order.
+    homes = [site.pages[0].url_key for _, site in ordered if site is not None and site.pages]
+    ordered_pages = [pages[k] for k in dict.fromkeys(homes) if k in pages]
+    ordered_pages += [p for k, p in pages.items() if k not in set(homes)]
     return BundleSite(
         portal=portal,
-        pages=list(pages.values()),
+        pages=ordered_pages,
         external=list(external.values()),  # type: ignore[arg-type]
         probes=probes,
         outside_pages=[p for k, p in outside.items() if k not in pages],
