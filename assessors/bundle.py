@@ -117,8 +117,9 @@ def site_name_segment(titles: Sequence[str]) -> str:
 
 
 def without_site_name(pages: list[PageDoc]) -> list[PageDoc]:
-    """The pages with the site's name taken out of their titles: a ministry whose name names three sectors
-    ("... Labour, Health and Social Protection") would otherwise make every page of it about all three."""
+    """The pages with the site's name taken out of their titles (for a ministry's site): a ministry whose name
+    names three sectors ("... Labour, Health and Social Protection") would otherwise make every page of it about
+    all three. (An open-data portal's name, by contrast, says truly what each of its pages is about.)"""
     name = site_name_segment([p.title for p in pages])
     if not name:
         return pages
@@ -141,7 +142,7 @@ def merge_sites(portal: PortalConfig, crawled: list[tuple[BundlePart, Site | Non
     for part, site in ordered:
         if site is None:
             continue
-        for page in without_site_name(site.pages):
+        for page in without_site_name(site.pages) if "ministry" in part.roles else site.pages:
             pages.setdefault(page.url_key, page)
         for page in site.outside_pages:
             outside.setdefault(page.url_key, page)
@@ -176,7 +177,7 @@ def single_site_bundle(site: Site) -> BundleSite:
     part = BundlePart("national", site.portal.home_url, ("national",), reached=bool(site.pages),
                       pages=len(site.pages), complete=site.crawl_complete)  # fmt: skip
     return BundleSite(
-        portal=site.portal, pages=without_site_name(site.pages), external=site.external, probes=site.probes,
+        portal=site.portal, pages=site.pages, external=site.external, probes=site.probes,
         portal_dir=site.portal_dir, outside_pages=site.outside_pages, aliases=site.aliases, broken=site.broken,
         crawl_complete=site.crawl_complete, parts=[part],
     )  # fmt: skip
@@ -239,4 +240,24 @@ def sector_view(bundle: BundleSite, sig: SiteSignals, sector: Sector, sectors: S
         aliases={a: k for a, k in bundle.aliases.items() if k in inside},
         broken=bundle.broken,
         crawl_complete=bool(relevant) and all(p.complete for p in relevant),
+    )
+
+
+def role_view(bundle: BundleSite, role: str) -> Site:
+    """The pages of the bundle's sites with a role (the national portal alone, for the items about its own
+    structure: its site map, its search, its markup), with the bundle's probes of it."""
+    parts = bundle.parts_with(role=role)
+    keys = {p.key for p in parts}
+    pages = [p for p in bundle.pages if (part := bundle.part_of(p.url_key)) is not None and part.key in keys]
+    home_url = parts[0].url if parts else bundle.home_url
+    return Site(
+        portal=replace(bundle.portal, home_url=home_url, sites=[]),
+        pages=pages,
+        external=[lk for p in pages for lk in p.links if not lk.internal],
+        probes=bundle.probes,
+        portal_dir=bundle.portal_dir,
+        outside_pages=bundle.outside_pages,
+        aliases=bundle.aliases,
+        broken=bundle.broken,
+        crawl_complete=bool(parts) and all(p.complete for p in parts if p.reached),
     )

@@ -2,13 +2,14 @@
 sector's view (assessors/bundle.py), each evidence item naming the site it came from.
 
 An item is looked for on the sites its catalog entry names (`sites:`; a sector item on its sector's ministry
-too). When one of those sites could not be reached and the item was not found elsewhere, the item is
-not_assessed with the reason: a 0 would blame the country for our failed crawl.
+too); an item whose `sites` is the national portal alone (its site map, its search, its markup) is decided on
+the national portal's pages only. When one of those sites could not be reached and the item was not found
+elsewhere, the item is not_assessed with the reason: a 0 would blame the country for our failed crawl.
 """
 
 from __future__ import annotations
 
-from assessors.bundle import BundlePart, BundleSite, sector_view, single_site_bundle
+from assessors.bundle import BundlePart, BundleSite, role_view, sector_view, single_site_bundle
 from assessors.engine import assess_indicator
 from assessors.registry import load_all_rules
 from assessors.rules.common import NOT_FOUND_CONFIDENCE, not_met, review
@@ -21,6 +22,7 @@ from losi.models import Finding, Method, Verdict
 # Rules that read the whole bundle for a sector item (a link from the national portal to the ministry).
 BUNDLE_WIDE_RULES = frozenset({"ministry-link"})
 DEFAULT_SITES = ("national",)
+NATIONAL_ONLY = ("national",)  # `sites: [national]` in the catalog: about the national portal itself
 
 
 def assess_country_site(site: Site, catalog: Catalog) -> list[Finding]:
@@ -51,6 +53,12 @@ def assess_country_site(site: Site, catalog: Catalog) -> list[Finding]:
             view = views[sector.code]
             finding = (assess_indicator(view, indicator, signals_for(view), load_error) if view.pages
                        else _no_sector_pages(bundle, sig, indicator, sector))  # fmt: skip
+        elif sector is None and indicator.sites == NATIONAL_ONLY and len(bundle.parts) > 1:
+            if "national" not in views:
+                views["national"] = role_view(bundle, "national")
+            view = views["national"]
+            finding = (assess_indicator(view, indicator, signals_for(view), load_error) if view.pages
+                       else assess_indicator(bundle, indicator, sig, load_error))  # fmt: skip
         else:
             finding = assess_indicator(bundle, indicator, sig, load_error)
         finding = _unreached(bundle, indicator, finding)

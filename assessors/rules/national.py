@@ -57,8 +57,9 @@ def _names_all(sig: SiteSignals, concepts: tuple[str, ...], text: str) -> bool:
     "The national portal links to the sector's ministry.",
     "Links from the pages of the bundle's non-ministry sites (the national portal first) to the site the bundle "
     "names as the sector's ministry: met. Without that site in the bundle, a link whose text names the "
-    "ministry and the sector (every concept of the indicator: 'Ministry of Health') leading to another site: "
-    "met. A '#' link, a javascript: link or a link to an error page is not a link: not_met, naming it.",
+    "ministry and the sector (every concept of the indicator: 'Ministry of Health') leading to another site, "
+    "or to a page (of the portal too) that was not read or whose title names the ministry: met. A '#' link, a "
+    "javascript: link or a link to an error page is not a link: not_met, naming it.",
 )
 def ministry_link(site: Site, indicator: Indicator) -> Finding:
     rid = "ministry-link"
@@ -80,11 +81,13 @@ def ministry_link(site: Site, indicator: Indicator) -> Finding:
             if _names_all(sig, concepts, link.label):
                 named.append((page, link))
     for page, link in named:
-        if not link.internal and not sig.is_own(link.url) and social_platform(link.url) is None:
-            ev = Evidence(page.url_key, link.selector, link.label, note=f"link to {link.url}")
-            return met(indicator, rid, f"a link naming the ministry leads to {host(link.url)}: {link.label}", [ev],
-                       0.75)  # fmt: skip
         target = sig.page_for(link.url)
+        if social_platform(link.url) is None and (target is None or _names_all(sig, concepts, target.title)):
+            # another site, or a page (of this portal too: ministries are often sections of it) about the ministry
+            where = host(link.url) if not link.internal and not sig.is_own(link.url) else link.url
+            ev = Evidence(page.url_key, link.selector, link.label, note=f"link to {link.url}")
+            return met(indicator, rid, f"a link naming the ministry leads to {where}: {link.label}", [ev],
+                       0.75 if target is None else 0.7)  # fmt: skip
         for out in (target.links if target is not None else []):
             outside = not out.internal and not sig.is_own(out.url) and social_platform(out.url) is None
             if outside and (_names_all(sig, concepts[:1], out.label) or _names_all(sig, concepts, target.title)):
