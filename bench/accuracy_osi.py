@@ -73,7 +73,8 @@ def load_labels(countries: Path = COUNTRIES) -> list[BundleLabels]:
     for path in sorted((countries / "labels").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         country_yaml = yaml.safe_load((countries / data["bundle"] / "country.yaml").read_text(encoding="utf-8"))
-        out.append(BundleLabels(data["bundle"], country_yaml["country"], bool(data.get("held_out")), data["labels"]))
+        portal = str(country_yaml.get("id") or str(country_yaml["country"]).strip().upper())  # the stored portal id
+        out.append(BundleLabels(data["bundle"], portal, bool(data.get("held_out")), data["labels"]))
     return out
 
 

@@ -164,10 +164,24 @@ EMBED_HOSTS_NOT_TOOLS = ("youtube.com", "youtu.be", "vimeo.com", "google.com/map
                          "yandex.uz/map", "openstreetmap.org", "facebook.com/plugins")  # fmt: skip
 
 
+SEARCH_FIELDS = frozenset({"q", "query", "s", "search", "text", "keyword", "keywords"})  # markup, not words
+
+
+def is_search_form(site: Site, form: Form) -> bool:
+    """A site search: role=search, or a GET form to the site's search (its URL) or with only a query field."""
+    if form.role == "search":
+        return True
+    if form.method.lower() != "get":
+        return False
+    inputs = [f for f in form.fields if f.type not in ("hidden", "submit", "button")]
+    only_query = bool(inputs) and all(f.name.lower() in SEARCH_FIELDS for f in inputs)
+    return only_query or signals_for(site).url_match("search", form.action) is not None
+
+
 def tool_on_page(site: Site, page: PageDoc) -> Evidence | None:
     """What on the page lets a person take part: a form that sends, an embedded tool, a link out to a platform."""
     for form in page.forms:
-        if form.role != "search" and form.sendable and form.fields:
+        if not is_search_form(site, form) and form.sendable and form.fields:
             return Evidence(page.url_key, form.selector, form.submit_text or "form", note="a form that sends")
     for src in page.iframes:
         if not any(h in src for h in EMBED_HOSTS_NOT_TOOLS):
