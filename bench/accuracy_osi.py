@@ -109,11 +109,15 @@ def compare(labelled: list[BundleLabels], findings: dict[str, dict[str, Finding]
 
 
 def measure(
-    countries: Path = COUNTRIES, probes: bool = True, work_dir: Path | None = None, only: str | None = None
+    countries: Path = COUNTRIES,
+    probes: bool = True,
+    work_dir: Path | None = None,
+    only: str | None = None,
+    bundles: set[str] | None = None,
 ) -> OsiReport:
-    """Serve and assess the labelled bundles (only: "tuning" or "held-out" to pick some), one run for all."""
-    labelled = [b for b in load_labels(countries)
-                if only is None or (only == "held-out") == b.held_out]  # fmt: skip
+    """Serve and assess the labelled bundles (only: "tuning" or "held-out", or the bundles named), one run."""
+    labelled = [b for b in load_labels(countries) if only is None or (only == "held-out") == b.held_out]
+    labelled = [b for b in labelled if bundles is None or b.bundle in bundles]
     if not labelled:
         raise SystemExit(f"no labelled bundles in {countries / 'labels'}")
     work_dir = Path(work_dir or tempfile.mkdtemp(prefix="losi-accuracy-osi-"))
@@ -178,10 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-probes", action="store_true", help="skip the live-browser checks of the national portals")
     parser.add_argument("--countries", type=Path, default=COUNTRIES)
     parser.add_argument("--only", choices=("tuning", "held-out"), help="measure one group of bundles only")
+    parser.add_argument("--bundle", action="append", help="bundle(s) to measure (default: all)")
     parser.add_argument("--undecided", action="store_true", help="also list labelled items left undecided")
     args = parser.parse_args(argv)
     labelled = load_labels(args.countries)
-    report = measure(args.countries, probes=not args.no_probes, only=args.only)
+    report = measure(args.countries, probes=not args.no_probes, only=args.only,
+                     bundles=set(args.bundle) if args.bundle else None)  # fmt: skip
     for title, held in (("TUNING BUNDLES", False), ("HELD-OUT BUNDLES", True)):
         names = {b.bundle for b in labelled if b.held_out == held and b.bundle in report.by_bundle}
         if names:
