@@ -29,7 +29,7 @@ bench-batch: setup
 	$(PY) -m bench.bench_batch
 
 bench-accuracy: setup
-	$(PY) -m bench.accuracy
+	$(PY) -m bench.accuracy $(if $(FRAMEWORK),--framework $(FRAMEWORK))
 
 clean:
 	rm -rf $(OUT) bench-out .pytest_cache

@@ -99,6 +99,10 @@ def assess_site(site: Site, catalog: Catalog, deadline: Deadline | None = None) 
 
     With a deadline, indicators not reached when it passes are not_assessed with the cap as the reason (a
     rule interrupted by losi.deadline.time_limit reports the cap as its failure)."""
+    if catalog.national.sectors:  # a national catalog: sector items on their sector's pages, sites named
+        from assessors.country import assess_country_site
+
+        return assess_country_site(site, catalog, deadline)
     if not site.pages:
         why = "no pages were crawled (the portal could not be reached or returned no HTML)"
         rule_of = {i.code: i.rule or "none" for i in catalog.indicators}

@@ -255,6 +255,13 @@ def print_report(report: AccuracyReport, title: str = "", undecided: bool = Fals
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from bench.accuracy_osi import wants_osi
+
+    if wants_osi(argv):  # the national catalog: labelled country bundles (bench/accuracy_osi.py)
+        from bench.accuracy_osi import main as osi_main
+
+        return osi_main(argv)
     parser = argparse.ArgumentParser(
         prog="python -m bench.accuracy",
         description=__doc__,
@@ -265,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=("fixtures", "real"), help="measure one corpus only")
     parser.add_argument("--site", action="append", help="real site(s) to measure (default: all)")
     parser.add_argument("--undecided", action="store_true", help="also list labelled indicators left undecided")
+    parser.add_argument("--framework", default="losi-2024", help="osi-2024: the labelled country bundles instead")
     args = parser.parse_args(argv)
     probes = not args.no_probes
     if args.only != "real":

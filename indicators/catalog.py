@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from indicators.national import National, NationalError, indicator_fields, parse_national
+
 CATALOG_DIR = Path(__file__).parent / "catalogs"
 MODES = ("automated", "semi-automated", "human")
 RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # kebab-case, as assessors/registry.py registers them
@@ -62,6 +64,10 @@ class Indicator:
     params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     guidance: str = ""  # for a person: how to check it by hand
     notes: str = ""  # doubts in the sources
+    sector: str = ""  # OSI: the sector it is asked for (indicators/national.py), "" for the whole country
+    family: str = ""  # OSI: the kind of sector item (services, consultation, data, ...)
+    layer: str = ""  # OSI: the E-Participation layer (information, consultation, decision)
+    sites: tuple[str, ...] = ()  # OSI: the bundle's sites it is looked for on (default: the national portal)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Catalog:
     indicators: tuple[Indicator, ...]
     scoring: Scoring
     source: str = ""
+    national: National = field(default_factory=National)  # OSI: sectors, families, the survey scoring
 
     def get(self, code: str) -> Indicator | None:
         return next((i for i in self.indicators if i.code == code), None)
@@ -139,6 +146,10 @@ def catalog_from_dict(data: Any, where: str, *, concept_ids: Collection[str] | N
             raise CatalogError(f"{cwhere}: must be a mapping")
         criteria.append(Criterion(str(_require(c, "code", cwhere)), _require(c, "name", cwhere)))
     criterion_codes = {c.code for c in criteria}
+    try:
+        national = parse_national(data, where, criterion_codes, concepts_known)
+    except NationalError as exc:
+        raise CatalogError(str(exc)) from exc
 
     scoring_raw = _require(data, "scoring", where, dict)
     bands = []
@@ -184,6 +195,10 @@ def catalog_from_dict(data: Any, where: str, *, concept_ids: Collection[str] | N
         params = raw.get("params") or {}
         if not isinstance(params, dict):
             raise CatalogError(f"{iwhere}: field 'params' must be a mapping")
+        try:
+            extra = indicator_fields(raw, iwhere, national, criterion)
+        except NationalError as exc:
+            raise CatalogError(str(exc)) from exc
         indicators.append(
             Indicator(
                 code=code,
@@ -197,6 +212,7 @@ def catalog_from_dict(data: Any, where: str, *, concept_ids: Collection[str] | N
                 params=params,
                 guidance=str(raw.get("guidance", "") or ""),
                 notes=str(raw.get("notes", "") or ""),
+                **extra,
             )
         )
     return Catalog(
@@ -207,4 +223,5 @@ def catalog_from_dict(data: Any, where: str, *, concept_ids: Collection[str] | N
         indicators=tuple(indicators),
         scoring=Scoring(denominator, tuple(bands), bool(scoring_raw.get("exclude_not_applicable", False))),
         source=str(data.get("source", "")),
+        national=national,
     )

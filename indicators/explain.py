@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from indicators.catalog import Catalog, CatalogError, Indicator, available_catalogs, load_catalog
+from indicators.catalog import MODES, Catalog, CatalogError, Indicator, available_catalogs, load_catalog
 from indicators.lexicon import Lexicon, LexiconError
 
 EPILOG = """examples:
@@ -49,6 +49,15 @@ def _rows(catalog: Catalog) -> list[dict[str, str]]:
         {"code": i.code, "criterion": i.criterion, "mode": i.mode, "rule": i.rule or "-", "name": i.name}
         for i in catalog.indicators
     ]
+
+
+def _mode_summary(catalog: Catalog) -> str:
+    """How many indicators a machine decides, proposes for a person to confirm, or leaves to a person."""
+    counts = {mode: sum(i.mode == mode for i in catalog.indicators) for mode in MODES}
+    without_rule = sum(i.rule is None for i in catalog.indicators)
+    return (f"{len(catalog.indicators)} indicators: {counts['automated']} automated, {counts['semi-automated']} "
+            f"semi-automated (a rule decides, a person confirms), {counts['human']} human "
+            f"({without_rule} without a rule: a person decides)")  # fmt: skip
 
 
 def _table(rows: list[dict[str, str]], out: TextIO) -> None:
@@ -100,6 +109,10 @@ def _explain(catalog: Catalog, ind: Indicator, langs: list[str] | None, fmt: str
             "concepts": concepts,
             "guidance": ind.guidance,
             "notes": ind.notes,
+            "sector": ind.sector,
+            "family": ind.family,
+            "layer": ind.layer,
+            "sites": list(ind.sites),
         }
         json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -119,6 +132,10 @@ def _explain(catalog: Catalog, ind: Indicator, langs: list[str] | None, fmt: str
     w(f"  question:  {ind.question}\n")
     w(f"  yes when:  {ind.yes_when}\n")
     w(f"  mode:      {ind.mode}\n")
+    if ind.sector or ind.layer or ind.sites:
+        where = ", ".join(ind.sites) or "national"
+        w(f"  national:  sector {ind.sector or '-'}, family {ind.family or '-'}, EPI layer {ind.layer or '-'}, "
+          f"looked for on: {where}{' (and the sector ministry)' if ind.sector else ''}\n")
     w(f"  rule:      {_rule_text(ind.rule)}\n")
     if ind.params:
         w(f"  params:    {json.dumps(ind.params, ensure_ascii=False)}\n")
@@ -154,6 +171,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             writer.writerows(rows)
         else:
             _table(rows, out)
+            out.write(_mode_summary(catalog) + "\n")
         return 0
     code = str(args.code).lstrip("#").strip()
     ind = catalog.get(code)

@@ -356,6 +356,42 @@ def available_languages() -> list[str]:
     return sorted(p.stem for p in LEXICON_DIR.glob("*.yaml"))
 
 
+def _add_entries(
+    data: dict[str, Any],
+    path: Path,
+    code: str,
+    concepts: Mapping[str, Concept],
+    concepts_file: Path,
+    entries: dict[tuple[str, str], _Entry],
+) -> None:
+    """The concepts of one lexicon file into `entries`; a concept may be defined once per language."""
+    raw_concepts = data.get("concepts") or {}
+    if not isinstance(raw_concepts, dict):
+        raise LexiconError(f"{path.name}: concepts must be a mapping")
+    for cid, raw in raw_concepts.items():
+        where = f"{path.name}: concept {cid!r}"
+        if cid not in concepts:
+            raise LexiconError(f"{where}: unknown concept (not in {concepts_file.name})")
+        if (cid, code) in entries:
+            raise LexiconError(f"{where}: already defined for language {code!r} in another lexicon file")
+        if not isinstance(raw, dict):
+            raise LexiconError(f"{where}: must be a mapping with terms/url/exclude")
+        unknown = set(raw) - {"terms", "url", "exclude"}
+        if unknown:
+            raise LexiconError(f"{where}: unknown field(s) {sorted(unknown)}")
+        entry = _Entry(
+            _str_list(raw.get("terms"), where + " terms"),
+            _str_list(raw.get("url"), where + " url"),
+            _str_list(raw.get("exclude"), where + " exclude"),
+        )
+        for pattern in entry.url:
+            try:
+                re.compile(url_regex(pattern))
+            except re.error as exc:
+                raise LexiconError(f"{where} url: bad pattern {pattern!r}: {exc}") from exc
+        entries[(cid, code)] = entry
+
+
 # --------------------------------------------------------------------------- the lexicon
 
 
@@ -396,6 +432,9 @@ class Lexicon:
             if not isinstance(data, dict):
                 raise LexiconError(f"{path.name}: must be a mapping")
             code = str(data.get("language") or path.stem)
+            if code in langs and "name" not in data:  # a topic file adding concepts to a language (see _files)
+                _add_entries(data, path, code, concepts, concepts_file, entries)
+                continue
             langs[code] = LanguageInfo(
                 code=code,
                 name=str(data.get("name", code)),
@@ -408,29 +447,7 @@ class Lexicon:
             if not isinstance(opts, dict):
                 raise LexiconError(f"{path.name}: options must be a mapping")
             options[code] = opts
-            raw_concepts = data.get("concepts") or {}
-            if not isinstance(raw_concepts, dict):
-                raise LexiconError(f"{path.name}: concepts must be a mapping")
-            for cid, raw in raw_concepts.items():
-                where = f"{path.name}: concept {cid!r}"
-                if cid not in concepts:
-                    raise LexiconError(f"{where}: unknown concept (not in {concepts_file.name})")
-                if not isinstance(raw, dict):
-                    raise LexiconError(f"{where}: must be a mapping with terms/url/exclude")
-                unknown = set(raw) - {"terms", "url", "exclude"}
-                if unknown:
-                    raise LexiconError(f"{where}: unknown field(s) {sorted(unknown)}")
-                entry = _Entry(
-                    _str_list(raw.get("terms"), where + " terms"),
-                    _str_list(raw.get("url"), where + " url"),
-                    _str_list(raw.get("exclude"), where + " exclude"),
-                )
-                for pattern in entry.url:
-                    try:
-                        re.compile(url_regex(pattern))
-                    except re.error as exc:
-                        raise LexiconError(f"{where} url: bad pattern {pattern!r}: {exc}") from exc
-                entries[(cid, code)] = entry
+            _add_entries(data, path, code, concepts, concepts_file, entries)
         return cls(concepts, langs, entries, options)
 
     # ---- queries
@@ -556,12 +573,18 @@ class Lexicon:
         return sorted(out, key=lambda t: (t.start, -t.end, t.concept))
 
 
+def _files(languages: tuple[str, ...] | None) -> list[Path]:
+    """Each language's file (lexicons/<lang>.yaml), then its topic files (lexicons/<topic>/<lang>.yaml: more
+    concepts of that language, e.g. the national items' vocabulary in lexicons/national/)."""
+    main = sorted(LEXICON_DIR.glob("*.yaml"))
+    topics = sorted(p for p in LEXICON_DIR.glob("*/*.yaml") if (LEXICON_DIR / f"{p.stem}.yaml").is_file())
+    files = [*main, *topics]
+    return files if languages is None else [f for f in files if f.stem in languages]
+
+
 @lru_cache(maxsize=16)
 def _load_cached(languages: tuple[str, ...] | None) -> Lexicon:
-    files = sorted(LEXICON_DIR.glob("*.yaml"))
-    if languages is not None:
-        files = [f for f in files if f.stem in languages]
-    return Lexicon.from_files(CONCEPTS_FILE, files)
+    return Lexicon.from_files(CONCEPTS_FILE, _files(languages))
 
 
 def snippet(text: str, start: int, end: int, width: int = 60) -> str:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from crawler.scope import host_of, is_private_host
 from indicators.catalog import CatalogError, available_catalogs
-from losi.config import ConfigError, load_portals, portal_from_mapping
+from losi.bundle import load_run_files
+from losi.config import ConfigError, portal_from_mapping
 from losi.layout import default_data_dir
 from losi.parallel import default_parallel
 from losi.pipeline import PipelineError, RunOptions, RunOutcome, run_assessment
@@ -101,6 +102,8 @@ portals.yaml:
       languages: [uz, ru]
       linked_portals: [my.gov.uz]     # service portals whose pages count for the city
       seeds: [https://tashkent.uz/uz/services]
+
+country bundles (see `losi country --help`) may be listed too: losi run uzb.yaml geo.yaml portals.yaml
 """
 
 
@@ -172,7 +175,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
         epilog=RUN_EPILOG,
         description="Assess every portal of a configuration file, several at once (--parallel).",
     )
-    run.add_argument("config", type=Path, help="portals.yaml or portals.csv")
+    run.add_argument("config", type=Path, nargs="+", help="portals.yaml or portals.csv, or country bundle(s)")
     run.add_argument("--resume", metavar="RUN", help="continue an interrupted run: assessed portals are skipped")
     run.add_argument(
         "--parallel",
@@ -185,6 +188,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     _add_run_options(run, "out")
     _add_store_options(run)
     runners["run"] = run_many
+
+    from losi import country_cli
+
+    country = sub.add_parser("country", help="assess a country bundle (OSI)", formatter_class=_formatter)
+    country_cli.configure(country)
+    _add_store_options(country)
+    runners["country"] = country_cli.run
 
     runs = sub.add_parser(
         "runs",
@@ -324,7 +334,7 @@ def run_many(args: argparse.Namespace) -> int:
     parallel = default_parallel() if args.parallel is None else args.parallel
     if parallel < 1:
         raise UsageError("--parallel must be at least 1")
-    portals = load_portals(args.config)
+    portals = load_run_files(args.config)
     options = _run_options(args)
     options.parallel = parallel
     from losi.progress import live_display

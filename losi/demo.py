@@ -1,4 +1,5 @@
-"""`make demo`: serve the bundled sample portals on 127.0.0.1, assess them all, say where the reports are."""
+"""`make demo`: serve the bundled sample portals and one country bundle (samples/country-uzb, one port per site)
+on 127.0.0.1, assess them all (the cities against LOSI, the country against OSI), say where the reports are."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from losi.bundle import load_bundle
+from losi.bundleserve import serve_country
 from losi.config import load_portals
 from losi.localserve import serve_directory
 from losi.pipeline import RunOptions, run_assessment
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+COUNTRY = SAMPLES / "country-uzb"  # built by tests/fixtures/countries/build.py
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,11 +25,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-probes", action="store_true", help="skip the live-browser checks")
     args = parser.parse_args(argv)
 
-    with serve_directory(SAMPLES) as base:
+    with serve_directory(SAMPLES) as base, serve_country(COUNTRY, args.out.resolve() / "bundle") as bundle:
         portals = load_portals(SAMPLES / "portals.yaml", substitutions={"base": base})
+        portals.append(load_bundle(bundle))  # a country: its sites on their own ports (country.yaml in --out)
         for portal in portals:
             portal.allow_private = True  # the samples are served on loopback, by us
-        print(f"serving the sample portals at {base}/", file=sys.stderr)
+        print(f"serving the sample portals at {base}/ and the country bundle {COUNTRY.name}", file=sys.stderr)
         outcome = run_assessment(
             portals,
             RunOptions(

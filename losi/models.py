@@ -74,6 +74,9 @@ class PortalConfig:
     politeness: Politeness = field(default_factory=Politeness)
     render: str = "auto"  # auto | always | never
     allow_private: bool = False  # allow crawling loopback/private addresses (tests, intranets)
+    # A country bundle (losi/bundle.py): the sites assessed together as this portal, each
+    # {"id", "url", "roles": [national | services | ...], "sectors": [health | ...]}; empty for one site.
+    sites: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,6 +212,7 @@ class Evidence:
     snippet: str = ""  # the text a person will see there
     screenshot: str = ""  # path relative to the run's portal folder
     note: str = ""  # why this item is evidence, one short line
+    site: str = ""  # in a country bundle: the id of the site it came from ("national", "health", ...)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

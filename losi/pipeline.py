@@ -157,6 +157,10 @@ def write_run_reports(store: Store, run_id: str, options: RunOptions, outcome: R
 def assess_portal(
     store: Store, run_id: str, portal: PortalConfig, options: RunOptions, prefix: str
 ) -> PortalOutcome:
+    if portal.sites:  # a country bundle: its sites crawled one by one, assessed together (losi/country.py)
+        from losi.country import assess_country
+
+        return assess_country(store, run_id, portal, options, prefix)
     progress = options.progress
 
     def say(line: str) -> None:

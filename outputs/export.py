@@ -13,6 +13,7 @@ from typing import Any
 
 from outputs.collect import PortalReport, RunReport
 from outputs.scoring import SCORE_COLUMNS, EffectiveFinding
+from outputs.survey import survey_score
 
 FINDING_COLUMNS = [
     "portal",
@@ -25,6 +26,7 @@ FINDING_COLUMNS = [
     "evidence_selector",
     "evidence_snippet",
     "method",
+    "evidence_site",
     "name",
     "rule",
     "explanation",
@@ -59,6 +61,7 @@ def finding_row(portal: PortalReport, item: EffectiveFinding) -> dict[str, Any]:
         "evidence_selector": first.selector if first else "",
         "evidence_snippet": first.snippet if first else "",
         "method": item.method,
+        "evidence_site": first.site if first else "",
         "name": ind.name if ind else "",
         "rule": f.rule,
         "explanation": f.explanation,
@@ -114,8 +117,11 @@ def _portal_json(portal: PortalReport) -> dict[str, Any]:
             for r in item.reviews
         ]
         findings.append(row)
+    verdicts = {f.indicator: f.verdict for f in portal.findings}
+    survey = survey_score(portal.catalog, verdicts, str(info.get("country") or ""))
     return {
         "portal": info,
+        "survey": {"measures": survey.rows(portal.portal_id), "doubts": list(survey.doubts)} if survey else None,
         "scores": {
             "index": round(score.index, 4),
             "band": score.band,

@@ -21,6 +21,7 @@ from losi.store import Store
 from outputs import charts
 from outputs.collect import CatalogSource, PortalReport, ReportError, RunReport
 from outputs.history import PortalHistory, portal_history
+from outputs.national_html import national_section
 from outputs.published import NOT_SAME_MEASURE, published
 from outputs.scoring import EffectiveFinding
 
@@ -195,7 +196,7 @@ def _evidence_cell(item: EffectiveFinding, thumbs: Thumbs) -> str:
     f = item.finding
     parts = []
     for ev in f.evidence[:3]:
-        part = link(ev.url)
+        part = (f'<span class="muted">[{e(ev.site)}]</span> ' if ev.site else "") + link(ev.url)
         if ev.selector:
             part += f"<br><code>{e(ev.selector)}</code>"
         if ev.snippet:
@@ -246,7 +247,7 @@ def _portal_section(portal: PortalReport, report: RunReport, store: Store, histo
     ]
     if home_shot:
         out.append(f"<p>{thumbs.html(home_shot)}</p>")
-    out.append(_published_block(portal))
+    out.append(national_section(report, portal) or _published_block(portal))
     out.append('<div class="charts">' + charts.bars(crit_items)
                + charts.radar([(c.criterion, c.score) for c in s.criteria]) + "</div>")
     if history is not None and len(history.runs) >= 2:

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from outputs.collect import PortalReport, RunReport
+from outputs.national import portal_survey, write_national_sheets
 from outputs.published import NOT_SAME_MEASURE, published
 from outputs.review import add_review_sheet
 from outputs.scoring import SCORE_COLUMNS, scores_frame
@@ -108,6 +109,10 @@ def osi_frame(report: RunReport) -> pd.DataFrame:
         for c in p.score.criteria:
             row[f"{c.criterion} share"] = round(c.score, 4)
         row["tool estimate (share met)"] = round(p.score.index, 4)
+        if (survey := portal_survey(p)) is not None:  # the survey's way: weighted subindices, reference min/max
+            row["estimated OSI"] = round(survey.estimated_osi, 4)
+            row["estimated EPI"] = round(survey.estimated_epi, 4)
+            row["EPI raw points"] = f"{survey.epi_points}/{survey.epi_max_points}"
         for year in (2024, 2022):
             pub = published(str(p.info.get("country") or ""), year)
             row[f"published OSI {year}"] = pub.osi if pub else None
@@ -140,5 +145,6 @@ def write_xlsx(report: RunReport, path: Path) -> Path:
         osi = osi_frame(report)
         ws = write_frame(writer, osi, "OSI", list(osi.columns))
         style_sheet(ws, widths={"note": 80})
+        write_national_sheets(writer, report)
         add_review_sheet(writer, report)
     return path

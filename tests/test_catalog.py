@@ -128,7 +128,9 @@ def _run(*argv: str) -> tuple[int, str]:
 
 def test_losi_indicators_lists_95_rows_and_explains_one() -> None:
     rc, text = _run()
-    assert rc == 0 and len(text.strip().splitlines()) == 96
+    lines = text.strip().splitlines()
+    assert rc == 0 and len(lines) == 97  # header, 95 rows, how many are automated / semi-automated / human
+    assert lines[-1].startswith("95 indicators: 13 automated, ")
     rc, text = _run("234", "--lang", "ru")
     assert rc == 0
     assert "privacy-policy" in text and "политика конфиденциальности" in text and "Технология" not in text

@@ -22,7 +22,9 @@ def losi(*args: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.
     )
 
 
-@pytest.mark.parametrize("command", ["assess", "run", "runs", "indicators", "a11y", "report", "review", "history"])
+@pytest.mark.parametrize(
+    "command", ["assess", "run", "country", "runs", "indicators", "a11y", "report", "review", "history"]
+)
 def test_every_command_has_help_with_examples(command: str) -> None:
     result = losi(command, "--help")
     assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ from assessors.rules import (  # noqa: F401
     content,
     institutional,
     literacy,
+    national,
     participation,
     services,
     technology,

@@ -168,10 +168,13 @@ def decide_by_candidates(
     met when the score reaches params.min_score (default MET_SCORE); needs_review between
     params.review_score (default REVIEW_SCORE) and that; not_met below, with what was looked for.
     params.require_concepts: a met page must also mention each of these concepts (title, headings, text
-    or URL): a consultations page is participatory land-use planning only if it names the master plan.
+    or URL): a consultations page is participatory land-use planning only if it names the master plan;
+    params.require_in: "heading" to accept only the title, a heading or the URL.
     params.needs_page: a bare link (no crawled page behind it) is at most needs_review.
     params.needs_dates: a met page must carry a date (an outcome is dated).
     params.text_context: the text_terms fallback only reads pages about one of these concepts.
+    params.in_person_vetoes: false for information items ("only in person" says the service is not online, not
+    that the information is missing).
     """
     min_score = float(param(indicator, "min_score", MET_SCORE))
     review_score = float(param(indicator, "review_score", REVIEW_SCORE))
@@ -181,8 +184,9 @@ def decide_by_candidates(
     cands = [c for c in all_cands if not is_news_item(sig, c)]
     items = [c for c in all_cands if is_news_item(sig, c) and c.score >= review_score]
     # A page about it that says "coming soon" / "only in person" proves the opposite.
+    in_person = bool(param(indicator, "in_person_vetoes", True))  # information is there even if the service is not
     vetoes = {c.url: v for c in cands[:MAX_VETO_CHECKS] if c.score >= review_score and c.page is not None
-              and (v := negative_statement(sig, c.page, concepts)) is not None}  # fmt: skip
+              and (v := negative_statement(sig, c.page, concepts, in_person=in_person)) is not None}  # fmt: skip
     cands = [c for c in cands if c.url not in vetoes]
     text_terms = int(param(indicator, "text_terms", 0))
     weak = not cands or cands[0].score < min_score
@@ -199,9 +203,9 @@ def decide_by_candidates(
             url, veto = next(iter(vetoes.items()))
             return not_met(indicator, rule_id, f"the page about {what} says it is not there: {url} ({veto.note})",
                            sig.looked_for(concepts), confidence=0.7, candidates=urls, evidence=[veto])  # fmt: skip
-        if items:
-            return review(indicator, rule_id, f"only news items mention {what}: {describe(items[0])}", urls,
-                          items[0].evidence(), sig.looked_for(concepts), confidence=0.4)  # fmt: skip
+        if items:  # a news item about the thing is not the thing: 0 once the whole site was read
+            return undecided(sig.site, indicator, rule_id, f"only news items mention {what}: {describe(items[0])}",
+                             urls, items[0].evidence(), sig.looked_for(concepts), confidence=0.4)  # fmt: skip
         return not_met(indicator, rule_id, f"no {what} found", sig.looked_for(concepts), candidates=urls)
     best = cands[0]
     lacking = unqualified(sig, indicator, best)
@@ -229,9 +233,10 @@ def unqualified(sig: SiteSignals, indicator: Indicator, c: Candidate) -> str:
     """Why a strong candidate still cannot be met under params.needs_page / require_concepts ("" if it can)."""
     if param(indicator, "needs_page", False) and c.page is None:
         return "it is only a link to another site, no page about it was read"
+    in_text = param(indicator, "require_in", "text") == "text"  # "heading": the title or a heading must name it
     for concept in param(indicator, "require_concepts", ()):
-        if c.page is None or not page_mentions(sig, concept, c.page):
-            return f"the page does not mention {concept}"
+        if c.page is None or not page_mentions(sig, concept, c.page, in_text=in_text):
+            return f"the page does not {'mention' if in_text else 'name in its title or headings'} {concept}"
     if param(indicator, "needs_dates", False) and (c.page is None or not c.page.dates):
         return "the page gives no date"
     if c.page is not None and (other := sig.jurisdiction.other_administration(c.page)):
@@ -239,11 +244,13 @@ def unqualified(sig: SiteSignals, indicator: Indicator, c: Candidate) -> str:
     return ""
 
 
-def page_mentions(sig: SiteSignals, concept: str, page: PageDoc) -> bool:
-    """Does the page's title, a heading, its URL or its main text name the concept?"""
+def page_mentions(sig: SiteSignals, concept: str, page: PageDoc, in_text: bool = True) -> bool:
+    """Does the page's title, a heading, its URL or (in_text) its main text name the concept?"""
     if sig.find(concept, page.title) or sig.url_match(concept, page.url_key):
         return True
-    return any(sig.find(concept, h.text) for h in sig.own_headings(page)) or bool(sig.text_matches(concept, page))
+    if any(sig.find(concept, h.text) for h in sig.own_headings(page)):
+        return True
+    return in_text and bool(sig.text_matches(concept, page))
 
 
 def pages_about(sig: SiteSignals, concepts: Sequence[str]) -> set[str]:
@@ -298,7 +305,9 @@ def sentence_at(text: str, start: int, end: int) -> str:
     return text[ends[-1] if ends else lo : stop.start() if stop else end + VETO_WINDOW]
 
 
-def negative_statement(sig: SiteSignals, page: PageDoc, concepts: Sequence[str] = ()) -> Evidence | None:
+def negative_statement(
+    sig: SiteSignals, page: PageDoc, concepts: Sequence[str] = (), *, in_person: bool = True
+) -> Evidence | None:
     """A statement on the page that vetoes it as proof: a notice that its content is not real ("contact details
     on this page are illustrative"); "coming soon" / "under construction" in its title or heading, or as nearly
     all a short page says (a stub); "coming soon" or "only in person" in the sentence
@@ -322,7 +331,7 @@ def negative_statement(sig: SiteSignals, page: PageDoc, concepts: Sequence[str] 
     # soon" only when every such sentence says so (a page may describe the survey it runs and add that its
     # results will be published later).
     sentences = [sentence_at(text, m.start, m.end) for c in concepts for m in sig.text_matches(c, page)[:VETO_SPOTS]]
-    for sentence in sentences:
+    for sentence in sentences if in_person else ():
         if veto := _statement(sig, page, sentence, "body", (IN_PERSON_CONCEPT,)):
             return veto
     vetoes = [_statement(sig, page, sentence, "body", (UNAVAILABLE_CONCEPT,)) for sentence in sentences]

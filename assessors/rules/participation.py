@@ -15,6 +15,7 @@ from assessors.rules.common import (
     is_news_item,
     is_news_page,
     met,
+    negative_statement,
     not_met,
     on_home_host,
     param,
@@ -163,10 +164,24 @@ EMBED_HOSTS_NOT_TOOLS = ("youtube.com", "youtu.be", "vimeo.com", "google.com/map
                          "yandex.uz/map", "openstreetmap.org", "facebook.com/plugins")  # fmt: skip
 
 
+SEARCH_FIELDS = frozenset({"q", "query", "s", "search", "text", "keyword", "keywords"})  # markup, not words
+
+
+def is_search_form(site: Site, form: Form) -> bool:
+    """A site search: role=search, or a GET form to the site's search (its URL) or with only a query field."""
+    if form.role == "search":
+        return True
+    if form.method.lower() != "get":
+        return False
+    inputs = [f for f in form.fields if f.type not in ("hidden", "submit", "button")]
+    only_query = bool(inputs) and all(f.name.lower() in SEARCH_FIELDS for f in inputs)
+    return only_query or signals_for(site).url_match("search", form.action) is not None
+
+
 def tool_on_page(site: Site, page: PageDoc) -> Evidence | None:
     """What on the page lets a person take part: a form that sends, an embedded tool, a link out to a platform."""
     for form in page.forms:
-        if form.role != "search" and form.sendable and form.fields:
+        if not is_search_form(site, form) and form.sendable and form.fields:
             return Evidence(page.url_key, form.selector, form.submit_text or "form", note="a form that sends")
     for src in page.iframes:
         if not any(h in src for h in EMBED_HOSTS_NOT_TOOLS):
@@ -338,9 +353,10 @@ def _data_pages(site: Site, indicator: Indicator) -> tuple[list[tuple[PageDoc, l
     out: list[tuple[PageDoc, list[Link]]] = []
     seen: set[str] = set()
     for c in cands[:10]:
-        if c.page is None:
-            continue
-        pages = [c.page, *(p for lk in c.page.links[:300] if (p := sig.page_for(lk.url)) is not None)]
+        if c.page is None or negative_statement(sig, c.page, indicator.concepts) is not None:
+            continue  # "data will be published soon" is no way to data, nor are the pages its menu leads to
+        pages = [c.page, *(p for lk in c.page.links[:300]
+                           if lk.region not in CHROME_REGIONS and (p := sig.page_for(lk.url)) is not None)]
         for page in pages:
             if url_key(page.url_key) in seen:
                 continue
@@ -353,8 +369,8 @@ def _data_pages(site: Site, indicator: Indicator) -> tuple[list[tuple[PageDoc, l
 @rule(
     "open-data",
     "Datasets are downloadable in open formats (CSV, JSON, XML, XLSX...).",
-    "Open-data candidate pages (and pages one link away) with links to files in params.formats. A page that "
-    "only talks about open data (or promises it) is needs_review, never met.",
+    "Open-data candidate pages (and the pages their content links to, not their menus) with links to files in "
+    "params.formats. A page that only talks about open data, or promises it ('coming soon'), is never met.",
 )
 def open_data(site: Site, indicator: Indicator) -> Finding:
     rid = "open-data"

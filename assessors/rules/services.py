@@ -48,6 +48,7 @@ from losi.models import Evidence, Finding, Form, PageDoc, Verdict
 DEFAULT_ACTIONS = ("apply-online", "pay-online", "login")  # concept ids, read from params when given
 ACTION_CONCEPTS = frozenset({"apply-online", "pay-online", "login"})
 ABOUT_SIGNALS = frozenset({"title", "heading", "anchor"})  # a page about the service, not a mere mention
+NOT_SERVICES = ("ministry",)  # a link named for a ministry leads to an organisation, not to a service
 
 
 @dataclass
@@ -72,9 +73,17 @@ WINDOW_CHARS = 150  # text this close to an external link is read as the link's 
 
 
 def online_signals(
-    sig: SiteSignals, page: PageDoc, actions: tuple[str, ...], portals: set[str], subjects: tuple[str, ...] = ()
+    sig: SiteSignals,
+    page: PageDoc,
+    actions: tuple[str, ...],
+    portals: set[str],
+    subjects: tuple[str, ...] = (),
+    about: bool = False,
+    not_services: tuple[str, ...] = (),
 ) -> list[Online]:
-    """Application forms and online-action links in the page's content (not its menus or footer)."""
+    """Application forms and online-action links in the page's content (not its menus or footer). On a page
+    about the service (about), a link in its content out to another site (not a social network, a document, a
+    legal database or an organisation named by not_services) is the way to it."""
     out: list[Online] = []
     text = page.text
     for form in page.forms:
@@ -94,9 +103,10 @@ def online_signals(
             if target is not None and target is not page and not offers_action(sig, target, portals):
                 continue  # "Apply" leads to a page that only describes how to apply
             note = f"online action: {link.url}"
-        elif not link.internal and not sig.is_own(link.url) and social_platform(link.url) is None and _external_service(
-            sig, link.label, text[max(0, pos - WINDOW_CHARS) : pos + len(link.text) + WINDOW_CHARS] if pos >= 0
-            else "", actions, subjects,
+        elif not link.internal and not sig.is_own(link.url) and social_platform(link.url) is None and (
+            (about and not is_file(link.url) and not any(sig.find(c, link.label) for c in not_services))
+            or _external_service(sig, link.label, text[max(0, pos - WINDOW_CHARS) : pos + len(link.text)
+                                 + WINDOW_CHARS] if pos >= 0 else "", actions, subjects)
         ):  # fmt: skip
             note = f"link to an external service site: {link.url}"
         else:
@@ -154,11 +164,13 @@ def _page_about(sig: SiteSignals, subjects: tuple[str, ...], page: PageDoc) -> b
 
 
 def _belongs(sig: SiteSignals, subjects: tuple[str, ...], page: PageDoc, online: Online, about: bool) -> bool:
-    """Does this online action belong to the service (and not to another one on the same page)?"""
-    if _names_service(sig, subjects, online.evidence.snippet):
+    """Does this online action belong to the service (and not to another one on the same page)? On a page
+    whose title or main heading names the service, every action does; elsewhere, the section holding the
+    action must name it."""
+    if about or _names_service(sig, subjects, online.evidence.snippet):
         return True
     if online.position < 0:
-        return about
+        return False
     start = _section_start(page, online.position)
     end = online.position + len(online.evidence.snippet)
     section = page.text[start:end]
@@ -180,7 +192,9 @@ def subject_concepts(indicator: Indicator, actions: tuple[str, ...]) -> tuple[st
     "there is an application form, an apply/pay/login action (params.action_concepts) or a link to a linked "
     "service portal; or when a link names both the service and an online action. An 'apply' link counts only "
     "if its page lets a person act (a form that sends, a link out to a service site); a link to a legal "
-    "database (assessors/data/information_sites.yaml) is information. 'Only in person' said of the service "
+    "database (assessors/data/information_sites.yaml) is information; on a page about the service, a link in "
+    "its content out to another site is the way to it, unless it names an organisation (params.not_services: "
+    "ministry). 'Only in person' said of the service "
     "vetoes it. A page about the service without an online action is information, not an online service: "
     + WHOLE_SITE_NOTE,
 )
@@ -189,6 +203,7 @@ def online_service(site: Site, indicator: Indicator) -> Finding:
     sig = signals_for(site)
     actions = tuple(param(indicator, "action_concepts", DEFAULT_ACTIONS))
     subjects = subject_concepts(indicator, actions)
+    not_services = tuple(param(indicator, "not_services", NOT_SERVICES))
     portals = {host(u) for u in site.portal.linked_portals}
     cands: list[Candidate] = [c for c in sig.candidates_any(subjects) if c.score >= REVIEW_SCORE]
     urls = candidate_urls(cands)
@@ -202,7 +217,7 @@ def online_service(site: Site, indicator: Indicator) -> Finding:
             vetoes.append(veto)
             continue
         about = _page_about(sig, subjects, c.page)
-        for online in online_signals(sig, c.page, actions, portals, subjects):
+        for online in online_signals(sig, c.page, actions, portals, subjects, about, not_services):
             if _belongs(sig, subjects, c.page, online, about):
                 page_ev = [e for e in c.evidence(3) if e.url == c.page.url_key][:1]
                 link_ev = [e for e in c.evidence(3) if e.url != c.page.url_key][:1]
@@ -215,7 +230,8 @@ def online_service(site: Site, indicator: Indicator) -> Finding:
         if c.page is not None or urlsplit(c.url).scheme not in ("http", "https") or social_platform(c.url):
             continue
         if sig.page_for(c.url) is None and not on_home_host(site, c.url) and not information_only(c.url):
-            anchors = [h for h in c.hits if h.signal == "anchor"]
+            anchors = [h for h in c.hits if h.signal == "anchor"
+                       and not any(sig.find(n, h.evidence.snippet) for n in not_services)]  # fmt: skip
             if anchors:
                 ev = anchors[0].evidence
                 return met(indicator, rid, f"link naming the service leads to {host(c.url)}: {ev.snippet}",

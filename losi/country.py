@@ -1,0 +1,172 @@
+"""Assess a country bundle: crawl each of its sites with its own budget, run the browser probes on the national
+portal, assess every item of the national catalog over all the sites together and store the result as one
+portal whose id is the country code.
+
+    <data_dir>/runs/<run>/<COUNTRY>/bundle.json          every site: roles, sectors, pages, reached, reason
+    <data_dir>/runs/<run>/<COUNTRY>/sites/<site id>/     that site's crawl (job, WARC, captures, crawl.json)
+    <data_dir>/runs/<run>/<COUNTRY>/probes.json          the national portal's probes (and screenshots/)
+
+A site that cannot be reached does not stop the others: its items are not_assessed with the reason
+(assessors/country.py). `losi run` reaches this through pipeline.assess_portal for a PortalConfig with sites.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import traceback
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assessors.bundle import BundlePart, merge_sites
+from assessors.site import Site
+from indicators.catalog import load_catalog
+from losi.layout import PortalFiles, portal_files
+from losi.models import PortalConfig, Verdict
+from losi.store import Store
+
+if TYPE_CHECKING:
+    from losi.pipeline import PortalOutcome, Progress, RunOptions
+
+BUNDLE_FILE = "bundle.json"
+
+
+def site_files(files: PortalFiles, site_id: str) -> PortalFiles:
+    return PortalFiles(files.root / "sites" / site_id)
+
+
+def site_config(portal: PortalConfig, part: BundlePart) -> PortalConfig:
+    """One site of the bundle as a portal of its own: the bundle's languages, limits and politeness."""
+    return replace(
+        portal,
+        id=f"{portal.id}.{part.id}",
+        home_url=part.url,
+        seeds=[],
+        domains=[],
+        linked_portals=portal.linked_portals if "national" in part.roles else [],
+        limits=replace(portal.limits),
+        sites=[],
+    )
+
+
+def read_bundle_status(root: Path) -> list[dict]:
+    """The sites of an assessed bundle as bundle.json records them ([] when there is none)."""
+    try:
+        data = json.loads((root / BUNDLE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return data.get("sites", []) if isinstance(data, dict) else []
+
+
+def assess_country(
+    store: Store, run_id: str, portal: PortalConfig, options: RunOptions, prefix: str
+) -> PortalOutcome:
+    from losi.pipeline import PortalOutcome, _not_assessed
+
+    progress = options.progress
+    files = portal_files(options.data_dir, run_id, portal.id)
+    files.root.mkdir(parents=True, exist_ok=True)
+    catalog = load_catalog(portal.framework)
+    started = time.monotonic()
+    try:
+        crawled = [_crawl_site(portal, BundlePart.from_config(raw), files, options, prefix) for raw in portal.sites]
+        bundle = merge_sites(portal, crawled)
+        bundle.portal_dir = files.root
+        national = next((s for p, s in crawled if "national" in p.roles and s is not None), None)
+        if national is not None and options.probes:
+            bundle.probes = _probes(national, files, options, prefix, progress)
+        parts = bundle.parts
+        _write_status(files.root, parts)
+        unreached = [p for p in parts if not p.reached]
+        if not bundle.pages:
+            reason = "no site of the bundle could be reached: " + "; ".join(f"{p.label()}: {p.reason}" for p in parts)
+            return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress)
+        store.set_portal_status(run_id, portal.id, "crawled", pages_count=len(bundle.pages),
+                                crawl_seconds=time.monotonic() - started)  # fmt: skip
+        store.save_pages(run_id, portal.id, bundle.pages)
+        progress(f"{prefix}: assessing {len(catalog.indicators)} indicators on {len(bundle.pages)} pages of "
+                 f"{len(parts) - len(unreached)} site(s)")  # fmt: skip
+        from assessors.engine import assess_site
+
+        findings = assess_site(bundle, catalog)
+        store.save_findings(run_id, portal.id, catalog.id, findings)
+        reason = "; ".join(f"not reached: {p.label()}: {p.reason}" for p in unreached)
+        store.set_portal_status(run_id, portal.id, "assessed", reason=reason)
+        met = sum(f.verdict == Verdict.MET for f in findings)
+        progress(f"{prefix}: {met} of {len(findings)} indicators met ({time.monotonic() - started:.1f} s)")
+        return PortalOutcome(portal.id, "assessed", reason=reason, pages=len(bundle.pages), met=met,
+                             total=len(findings))  # fmt: skip
+    except Exception as exc:  # one country never stops the batch
+        (files.root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        reason = f"internal error while assessing: {type(exc).__name__}: {exc} (details in {files.root}/error.txt)"
+        return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress)
+
+
+def _crawl_site(
+    portal: PortalConfig, part: BundlePart, files: PortalFiles, options: RunOptions, prefix: str
+) -> tuple[BundlePart, Site | None]:
+    """Crawl (or take from options.from_run) one site; a site that gives no page comes back unreached."""
+    from losi.pipeline import load_site
+
+    progress = options.progress
+    config = site_config(portal, part)
+    own = site_files(files, part.id)
+    own.root.mkdir(parents=True, exist_ok=True)
+    say = f"{prefix} {part.id}"
+    if options.from_run:
+        source = site_files(portal_files(options.data_dir, options.from_run, portal.id), part.id)
+        if not source.captures.is_file():
+            return replace(part, reached=False, reason=f"run {options.from_run} holds no captures of this site"), None
+        progress(f"{say}: re-assessing the captures of run {options.from_run} (no crawl)")
+    else:
+        from crawler.runner import crawl_portal
+
+        progress(f"{say}: crawling {part.url} (up to {config.limits.max_pages} pages)")
+        result = crawl_portal(config, own, progress=lambda line: progress(f"{say}: {line}"))
+        progress(f"{say}: crawl {result.status}: {result.pages} pages in {result.seconds:.1f} s"
+                 + (f" ({result.reason})" if result.reason else ""))  # fmt: skip
+        if result.status == "failed" and result.pages == 0:
+            return replace(part, reached=False, reason=result.reason or "the crawl failed"), None
+        source = own
+    site = load_site(config, source)
+    summary = _read_json(source.crawl_summary)
+    if not site.pages:
+        why = "no HTML page could be fetched from its home page" + (f": {summary['reason']}" if summary.get("reason")
+                                                                     else "")  # fmt: skip
+        return replace(part, reached=False, reason=why), None
+    for page in site.pages:
+        if page.screenshot:
+            page.screenshot = f"sites/{part.id}/{page.screenshot}"
+    reason = "" if summary.get("status") == "ok" else str(summary.get("reason") or "")
+    return replace(part, pages=len(site.pages), complete=site.crawl_complete, reason=reason), site
+
+
+def _probes(national: Site, files: PortalFiles, options: RunOptions, prefix: str, progress: Progress) -> dict:
+    """The live-browser probes of the national portal, in the country's folder (or copied from options.from_run)."""
+    if options.from_run:
+        source = portal_files(options.data_dir, options.from_run, files.root.name)
+        if source.probes.is_file() and source.root != files.root:
+            shutil.copyfile(source.probes, files.probes)
+            if source.screenshots.is_dir() and not files.screenshots.exists():
+                shutil.copytree(source.screenshots, files.screenshots)
+            return _read_json(files.probes)
+    progress(f"{prefix}: live browser checks of the national portal (mobile, search, accessibility, validity)")
+    from assessors.probes import run_probes
+
+    return run_probes(national, files, progress=lambda line: progress(f"{prefix}: {line}"))
+
+
+def _write_status(root: Path, parts: list[BundlePart]) -> None:
+    sites = [{"id": p.id, "url": p.url, "roles": list(p.roles), "sectors": list(p.sectors), "reached": p.reached,
+              "pages": p.pages, "complete": p.complete, "reason": p.reason} for p in parts]  # fmt: skip
+    (root / BUNDLE_FILE).write_text(json.dumps({"sites": sites}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
