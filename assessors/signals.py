@@ -17,7 +17,7 @@ import weakref
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -79,6 +79,7 @@ def get_lexicon() -> Lexicon:
     return Lexicon.load(None)
 
 
+@lru_cache(maxsize=65_536)
 def url_key(url: str) -> str:
     """A comparison key: lower-case scheme and host, no trailing slash, no plain fragment."""
     try:

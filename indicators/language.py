@@ -96,7 +96,7 @@ def _langdetect(text: str) -> str:
         return ""
     DetectorFactory.seed = 0
     try:
-        best = detect_langs(text)[0]
+        best = detect_langs(text[:_LANGDETECT_SAMPLE])[0]
     except (LangDetectException, IndexError):
         return ""
     return normalize_lang_tag(best.lang) if best.prob >= 0.85 else ""
@@ -177,7 +177,7 @@ def _latin(sample: str, words: list[str]) -> str:
         return best  # langdetect has no Uzbek: it would name a neighbour
     if hits[best] / n_words >= _SURE_STOPWORD_SHARE:
         return best  # running prose of this language; langdetect would agree, 10 ms later
-    return _langdetect(sample[:_LANGDETECT_SAMPLE]) or (best if score[best] >= 4 else "")
+    return _langdetect(sample) or (best if score[best] >= 4 else "")
 
 
 # --------------------------------------------------------------------------- language versions

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ _PREP_TABLE = str.maketrans(
 _DIACRITIC_CLASSES = {"ă": "[ăâa]", "â": "[âăa]", "î": "[îi]", "ș": "[șs]", "ț": "[țt]"}
 _SEPARATOR = r"(?:\s*[-–—/&:,]\s*|\s+)"
 _URL_TOKEN_SEP = r"/?&=._#\-"
+WHICH_MEMO = 20_000  # matched texts remembered per term set (which term matched them)
 
 
 class LexiconError(ValueError):
@@ -260,6 +261,7 @@ class _TermSet:
     by_key: dict[str, re.Pattern[str]]
     scan: re.Pattern[str] | None  # terms whose start cannot be indexed: searched the slow way
     terms: list[tuple[str, str, re.Pattern[str]]]  # (lang, term, full regex), longest first
+    named: dict[str, tuple[str, str]] = field(default_factory=dict)  # matched text -> (lang, term), memo
 
     @classmethod
     def build(cls, items: list[tuple[str, str, str, set[str] | None]]) -> _TermSet:
@@ -281,9 +283,13 @@ class _TermSet:
     def spans(self, subject: str) -> list[tuple[int, int]]:
         index = _word_index(subject)
         found: list[tuple[int, int]] = []
-        for key, rx in self.by_key.items():
-            for pos in index.get(key, ()):
-                m = rx.match(subject, pos)
+        # walk the smaller of the two key sets: a short text has few word starts, a concept many terms
+        keys = index.keys() if len(index) < len(self.by_key) else self.by_key.keys()
+        for key in keys:
+            rx = self.by_key.get(key)
+            positions = index.get(key) if rx is not None else None
+            for pos in positions or ():
+                m = rx.match(subject, pos)  # type: ignore[union-attr]
                 if m:
                     found.append(m.span())
         if self.scan is not None:
@@ -296,10 +302,13 @@ class _TermSet:
         return out
 
     def which(self, matched: str) -> tuple[str, str]:
-        for lang, term, rx in self.terms:
-            if rx.fullmatch(matched):
-                return lang, term
-        return self.terms[0][0], self.terms[0][1]
+        known = self.named.get(matched)
+        if known is None:
+            known = next(((lang, term) for lang, term, rx in self.terms if rx.fullmatch(matched)),
+                         (self.terms[0][0], self.terms[0][1]))  # fmt: skip
+            if len(self.named) < WHICH_MEMO:
+                self.named[matched] = known
+        return known
 
 
 @dataclass

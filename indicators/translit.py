@@ -8,6 +8,8 @@ the output is a matching key, not a spelling anyone should read.
 
 from __future__ import annotations
 
+import re
+
 _VOWELS_CYR = set("аеёиоуэюяўыӣӯәөүұі")
 
 # Lower-case Cyrillic -> Latin. "е" depends on its position and is handled in code.
@@ -36,8 +38,11 @@ def is_cyrillic(char: str) -> bool:
     return "\u0400" <= char <= "\u04ff" or "\u0500" <= char <= "\u052f"
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff\u0500-\u052f]")
+
+
 def has_cyrillic(text: str) -> bool:
-    return any(is_cyrillic(c) for c in text)
+    return _CYRILLIC.search(text) is not None
 
 
 def cyrillic_to_latin_map(text: str) -> tuple[str, list[int]]:
