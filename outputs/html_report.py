@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from losi.layout import portal_files
+from losi.layout import portal_files, run_files
 from losi.store import Store
 from outputs import charts
 from outputs.collect import CatalogSource, PortalReport, ReportError, RunReport
@@ -148,16 +148,34 @@ def _thumbnail(path: Path) -> str | None:
     return f"data:{mime};base64," + base64.b64encode(raw).decode("ascii")
 
 
+def files_of(report: RunReport, store: Store) -> Path | None:
+    """Where the run's captures and screenshots are on this machine (None: its data directory is not here)."""
+    return run_files(report.run_id, report.run.get("data_dir"), store.data_dir)
+
+
+def _missing_files_note(report: RunReport, store: Store) -> str:
+    if files_of(report, store) is not None:
+        return ""
+    shots = sum(1 for p in report.portals for page in p.pages if page.get("screenshot"))
+    if not shots:
+        return ""
+    return (f'<p class="note">The data directory of this run ({e(report.run.get("data_dir") or "?")}) is not '
+            f"reachable from this machine, so its {shots} screenshot(s) are not shown. Write the report again on a "
+            "machine that mounts it (<code>losi report RUN --data-dir PATH</code>).</p>")
+
+
 class Thumbs:
     """Screenshots of one portal of one run, resolved inside the portal's run folder only."""
 
-    def __init__(self, store: Store, run_id: str, portal_id: str) -> None:
-        self.root = portal_files(store.data_dir, run_id, portal_id).root.resolve()
+    def __init__(self, data_dir: Path | None, run_id: str, portal_id: str) -> None:
+        self.root = portal_files(data_dir, run_id, portal_id).root.resolve() if data_dir else None
         self.cache: dict[str, str | None] = {}
 
     def html(self, relative: str) -> str:
         if not relative:
             return ""
+        if self.root is None:
+            return f'<span class="muted">screenshot {e(relative)}: not available (data directory not here)</span>'
         if relative not in self.cache:
             path = (self.root / relative).resolve()
             inside = path.is_relative_to(self.root)
@@ -224,7 +242,7 @@ def _verdict_cell(item: EffectiveFinding) -> str:
 def _portal_section(portal: PortalReport, report: RunReport, store: Store, history: PortalHistory | None) -> str:
     s = portal.score
     info = portal.info
-    thumbs = Thumbs(store, report.run_id, portal.portal_id)
+    thumbs = Thumbs(files_of(report, store), report.run_id, portal.portal_id)
     crit_items = [(c.criterion, c.score, f"{c.met}/{c.total} {c.band}") for c in s.criteria]
     crit_items.append(("overall", s.index, f"{s.overall.met}/{s.overall.total} {s.band}"))
     counts = ", ".join(f"{k}: {v}" for k, v in s.counts.items() if v)
@@ -351,6 +369,7 @@ def render_html(report: RunReport, store: Store, catalogs: CatalogSource | None 
         f'<p class="muted">Started {e(run.get("started_at"))}, finished {e(run.get("finished_at") or "-")}, '
         f"status {e(run.get('status'))}. Frameworks: {e(', '.join(sorted({p.catalog.id for p in report.portals})))}."
         " Verdicts are the machine's unless a reviewer decided; both are shown.</p>",
+        _missing_files_note(report, store),
         f'<nav><a href="#ranking">Ranking</a><a href="#heatmap">Heat map</a><a href="#trends">Over runs</a>{nav}</nav>',
         _ranking(report),
         _heatmap(report),
