@@ -32,7 +32,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import WorkerLostError
-from celery.utils.log import get_task_logger
+from celery.utils.log import get_logger, get_task_logger
 from celery.worker.request import Request
 
 from indicators.catalog import load_catalog
@@ -51,7 +51,8 @@ RESTORE_SWEEP_SECONDS = 10  # how often a worker looks for such messages
 MAX_ATTEMPTS = 3  # a portal taken this many times without being finished is stored as not assessed
 FINISHED = ("assessed", "not_assessed")
 
-log = get_task_logger("losi.worker")
+log = get_task_logger("losi.worker")  # in a task: lines name the task
+main_log = get_logger("losi.worker.main")  # in the worker's main process
 app = Celery("losi")
 _stores: dict[int, Store] = {}  # one store per process (pool processes are forked: never share a connection)
 
@@ -158,7 +159,7 @@ class PortalRequest(Request):
             run_id, portal_id = self.args[0], self.args[1]
             with contextlib.suppress(Exception), _short_store() as store:
                 if store.expire_claims(run_id, portal_id, worker=worker_name(self.worker_pid)):
-                    log.warning("%s: the process assessing it (pid %s) was lost; the portal is queued again",
+                    main_log.warning("%s: the process assessing it (pid %s) was lost; the portal is queued again",
                                 portal_id, self.worker_pid)  # fmt: skip
 
     def on_timeout(self, soft: bool, timeout: float) -> None:
@@ -174,7 +175,7 @@ class PortalRequest(Request):
                 if claim is not None:
                     _store_not_assessed(store, claim, reason)
         except Exception as exc:  # the store is unreachable: the run's coordinator sees the portal unfinished
-            log.error("%s: could not record the time limit: %s", portal_id, exc)
+            main_log.error("%s: could not record the time limit: %s", portal_id, exc)
 
 
 @contextlib.contextmanager
