@@ -18,6 +18,7 @@ from losi.config import ConfigError, load_portals, portal_from_mapping
 from losi.layout import default_data_dir
 from losi.parallel import default_parallel
 from losi.pipeline import PipelineError, RunOptions, RunOutcome, run_assessment
+from losi.schedule import ScheduleError
 from losi.store import Store, StoreError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
@@ -249,6 +250,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     worker.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     runners["worker"] = run_worker
 
+    from losi import schedule_cli
+
+    schedule = sub.add_parser("schedule", help="scheduled runs (systemd timer or cron): add, list, remove, run",
+                              formatter_class=_formatter)  # fmt: skip
+    schedule_cli.configure(schedule)
+    _add_store_options(schedule)
+    runners["schedule"] = schedule_cli.run
+
     runs = sub.add_parser(
         "runs",
         help="list the runs in the store",
@@ -443,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return runners[args.command](args)
-    except (UsageError, ConfigError, CatalogError, PipelineError, StoreError) as exc:
+    except (UsageError, ConfigError, CatalogError, PipelineError, StoreError, ScheduleError) as exc:
         print(f"losi {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader went away (`losi indicators | head`): not an error
