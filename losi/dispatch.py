@@ -71,6 +71,9 @@ def assess_on_workers(
         _event(options, portal.id, {"stage": "queued", "cap": None})
     say(f"run {run_id}: {len(todo)} portal(s) queued on {_safe_url(options.broker)}; waiting for the workers "
         f"(progress from the store {_safe_url(store.url)})")  # fmt: skip
+    if store.engine.dialect.name == "sqlite":
+        say(f"note: the store is a SQLite file: only workers on this machine, started with --db {store.url}, "
+            "can take these portals (use PostgreSQL for several machines)")  # fmt: skip
     return _wait(store, run_id, todo, options, settings, queued_at)
 
 

@@ -101,6 +101,10 @@ def distributed() -> Any:
 def run_assessment(portals: list[PortalConfig], options: RunOptions) -> RunOutcome:
     if options.broker:  # before anything is created: the broker must answer
         distributed().check_broker(options.broker)
+        try:  # the run's data directory, which every worker mounts
+            options.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PipelineError(f"cannot create the run's data directory {options.data_dir}: {exc}") from exc
     store = Store(options.db_url, options.data_dir)
     try:
         return _run(store, portals, options)

@@ -15,8 +15,9 @@ A portal is never lost and never stored twice:
   holder stopped answering for longer than the run's lease. Every write of the holder checks its claim in
   the same transaction (Store.fence), so a worker that lost its claim cannot store anything, and each
   portal's findings are replaced in one transaction: they are stored exactly once.
-A portal whose worker was lost MAX_ATTEMPTS times is stored as not assessed, with the reason, so one portal
-that kills its workers cannot go round forever.
+A portal taken MAX_ATTEMPTS times without being finished (its workers were lost, or could not use the run's
+data directory) is stored as not assessed, with the reason, so one portal that kills its workers cannot go
+round forever. A worker whose store fails (the database is away) queues the portal again after the lease.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
-from celery.exceptions import WorkerLostError
+from celery.exceptions import Retry, WorkerLostError
 from celery.utils.log import get_logger, get_task_logger
 from celery.worker.request import Request
 
@@ -259,6 +260,17 @@ def _data_dir(run: dict[str, Any]) -> tuple[Path, str]:
 @app.task(bind=True, base=PortalTask, name=TASK_NAME)
 def assess_portal_task(self: Task, run_id: str, portal_id: str, settings: dict[str, Any]) -> dict[str, Any]:
     """Assess one portal of a run, unless it is finished or another live worker is assessing it."""
+    lease = float(settings.get("lease") or DEFAULT_LEASE_SECONDS)
+    try:
+        return _assess(self, run_id, portal_id, settings, lease)
+    except Retry:
+        raise
+    except Exception as exc:  # the store or this machine failed, not the portal (assess_portal stores those)
+        log.error("%s: %s: %s; queued again in %.0f s", portal_id, type(exc).__name__, exc, lease)
+        raise self.retry(exc=exc, countdown=lease) from exc
+
+
+def _assess(task: Task, run_id: str, portal_id: str, settings: dict[str, Any], lease: float) -> dict[str, Any]:
     store = _store()
     run = store.get_run(run_id)
     if run is None:
@@ -267,23 +279,23 @@ def assess_portal_task(self: Task, run_id: str, portal_id: str, settings: dict[s
         return {"portal_id": portal_id, "status": "unknown run"}
     if finished(_portal_row(store, run_id, portal_id)):
         return {"portal_id": portal_id, "status": "already finished"}
-    lease = float(settings.get("lease") or DEFAULT_LEASE_SECONDS)
     claim = store.claim(run_id, portal_id, worker_name(), lease)
     if claim is None:  # a live worker holds it; look again later, in case that worker is lost meanwhile
-        raise self.retry(countdown=max(2.0, lease / 2))
+        raise task.retry(countdown=max(2.0, lease / 2))
     if finished(_portal_row(store, run_id, portal_id)):  # finished between the first look and the claim
         store.release(claim)
         return {"portal_id": portal_id, "status": "already finished"}
-    config = store.portal_config(run_id, portal_id)
-    assert config is not None
+    data_dir, problem = _data_dir(run)
     if claim.attempts > MAX_ATTEMPTS:
-        reason = f"its worker was lost {claim.attempts - 1} times while assessing it; not tried again"
+        reason = problem or f"its worker was lost {claim.attempts - 1} times while assessing it; not tried again"
         _store_not_assessed(store, claim, reason)
         return {"portal_id": portal_id, "status": "not_assessed", "reason": reason}
-    data_dir, problem = _data_dir(run)
-    if problem:
-        _store_not_assessed(store, claim, problem)
-        return {"portal_id": portal_id, "status": "not_assessed", "reason": problem}
+    if problem:  # this worker cannot write the run's files: leave the portal to one that can
+        log.error("%s: %s; left for another worker", portal_id, problem)
+        store.release(claim)
+        raise task.retry(countdown=lease)
+    config = store.portal_config(run_id, portal_id)
+    assert config is not None
     prefix = f"{portal_id} (run {run_id}, attempt {claim.attempts})"
     options = RunOptions(out_dir=data_dir, data_dir=data_dir, db_url=store.url,
                          probes=bool(settings.get("probes", True)), from_run=settings.get("from_run"),

@@ -203,8 +203,7 @@ def test_pool_process_killed_while_it_holds_a_portal(
     lost), the claim is expired by the worker's main process, and a worker assesses the portal again. The
     killed process's crawl dies with it. The reports are written when every portal is done."""
     config = portals_yaml(tmp_path, site)
-    data = tmp_path / "shared"
-    data.mkdir()
+    data = tmp_path / "shared"  # `losi run` creates it; the workers write where the run says
     workers = Workers(tmp_path, broker, db)
     store = Store(db, data)
     try:
