@@ -87,7 +87,7 @@ examples:
   losi run portals.csv --db postgresql+psycopg://losi@db/losi
   losi run portals.yaml --resume 20261123-101500-ab12     # finish a run that was interrupted
   losi run portals.yaml --parallel 4                      # four portals at once (default: from the cores)
-  losi run portals.yaml --broker redis://queue:6379/0 --db postgresql+psycopg://losi:pw@db/losi \
+  losi run portals.yaml --broker redis://queue:6379/0 --db postgresql+psycopg://losi:pw@db/losi \\
       --data-dir /mnt/losi                                # on Celery workers (see `losi worker --help`)
   losi run portals.yaml --broker redis://queue:6379/0 --db postgresql+psycopg://... --resume RUN
       # wait again for a distributed run (the workers went on without this command)
