@@ -1,7 +1,7 @@
 """Throw-away Redis and PostgreSQL servers on 127.0.0.1, from Debian's packages: for the tests, the
 benchmarks and trying a distributed run on one machine. Each runs in a temporary folder at a free port and is
 gone when the block ends. ServerUnavailable says when the server binaries are not installed
-(scripts/setup.sh installs them)."""
+(scripts/setup.sh installs them); ServerStartError, when installed servers do not start."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ START_SECONDS = 60.0
 
 
 class ServerUnavailable(RuntimeError):
-    """The server cannot be started here (not installed); the message says what to install."""
+    """The server is not installed here; the message says what to install."""
+
+
+class ServerStartError(RuntimeError):
+    """The server is installed but did not start; the message has the end of its log."""
 
 
 def free_port() -> int:
@@ -32,13 +36,13 @@ def _wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path) -
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerUnavailable(f"{what} exited at start (code {process.returncode}): {_tail(log)}")
+            raise ServerStartError(f"{what} exited at start (code {process.returncode}): {_tail(log)}")
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.2)
     process.kill()
-    raise ServerUnavailable(f"{what} did not listen on 127.0.0.1:{port} within {START_SECONDS:.0f} s: {_tail(log)}")
+    raise ServerStartError(f"{what} did not listen on 127.0.0.1:{port} within {START_SECONDS:.0f} s: {_tail(log)}")
 
 
 def _tail(log: Path) -> str:
@@ -106,7 +110,7 @@ def postgres_server() -> Iterator[str]:
         init = subprocess.run([*run_as, str(pg_bin / "initdb"), "-A", "trust", "-U", "losi", "-D", str(data)],
                               capture_output=True, text=True, timeout=300)  # fmt: skip
         if init.returncode != 0:
-            raise ServerUnavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
+            raise ServerStartError(f"initdb failed: {init.stderr.strip()[-300:]}")
         log.touch()
         if run_as:
             shutil.chown(log, "postgres", "postgres")

@@ -336,10 +336,37 @@ def test_unreachable_broker_and_missing_packages_are_clear_errors(tmp_path: Path
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
 
 
-def test_no_worker_is_a_clear_message_not_a_hang(broker: str, db: str, site: LocalServer, tmp_path: Path) -> None:
+def test_no_worker_then_resume_after_the_broker_lost_its_queue(
+    broker: str, db: str, site: LocalServer, tmp_path: Path
+) -> None:
+    """No worker: `losi run --broker` stops waiting with a clear message (no hang) and the run stays in the
+    store. The broker then restarts empty (the queued portals are gone); `--resume` queues what is not
+    finished again, and a worker started now assesses every portal."""
+    import redis
+
     config = portals_yaml(tmp_path, site)
-    result = _cli("run", str(config), "--broker", broker, "--db", db, "--data-dir", str(tmp_path), "--out",
-                  str(tmp_path / "out"), "--idle-timeout", "5", timeout=300)  # fmt: skip
+    data = tmp_path / "shared"
+    command = ["run", str(config), "--broker", broker, "--db", db, "--data-dir", str(data), "--out",
+               str(tmp_path / "out"), "--no-probes", "--format", "csv", "--lease", LEASE]  # fmt: skip
+    result = _cli(*command, "--idle-timeout", "5", timeout=300)
     assert result.returncode == 2, result.stderr
     assert "no worker took, finished or worked on any portal for 5 s" in result.stderr
     assert "losi worker --broker" in result.stderr and "Traceback" not in result.stderr
+    store = Store(db, data)
+    run_id = next(r["id"] for r in store.list_runs() if r["data_dir"] == str(data))
+    assert {p["status"] for p in store.portals(run_id)} == {"pending"}
+
+    client = redis.Redis.from_url(broker)
+    assert client.llen("losi") == len(PORTALS)
+    client.flushdb()  # the broker restarted without its queue
+    client.close()
+    workers = Workers(tmp_path, broker, db)
+    try:
+        workers.start(1)
+        resumed = _cli(*command, "--resume", run_id, "--idle-timeout", "600", timeout=900)
+        assert resumed.returncode == 0, resumed.stderr[-3000:] + workers.logs()[-3000:]
+        assert_complete(store, run_id)
+        assert store.get_run(run_id)["status"] == "finished"
+    finally:
+        workers.stop()
+        store.close()
