@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 LOSI := $(VENV)/bin/losi
 OUT ?= demo-out
 
-.PHONY: setup demo test lint bench bench-big bench-batch bench-accuracy clean
+.PHONY: setup demo test lint bench bench-big bench-batch bench-distributed bench-accuracy clean
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,9 @@ bench-big: setup
 
 bench-batch: setup
 	$(PY) -m bench.bench_batch
+
+bench-distributed: setup
+	$(PY) -m bench.bench_distributed
 
 bench-accuracy: setup
 	$(PY) -m bench.accuracy $(if $(FRAMEWORK),--framework $(FRAMEWORK))

@@ -23,6 +23,7 @@ from crawler.spiders.portal import PortalSpider
 from losi.browser import BrowserNotFound, find_chromium
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
+from losi.procs import die_with_parent
 
 STAT_PREFIXES = (
     "losi/",
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m crawler.crawl_one <job.json>", file=sys.stderr)
         return 2
+    die_with_parent()  # a crawl never outlives the worker that started it (crawler.runner names itself)
     job = Path(args[0])
     summary = run(job)
     PortalFiles(job.parent).crawl_summary.write_text(json.dumps(summary, indent=2), encoding="utf-8")

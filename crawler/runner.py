@@ -21,7 +21,7 @@ from crawler.pipelines import PROGRESS_PREFIX
 from crawler.scope import Scope, host_of
 from losi.layout import PortalFiles
 from losi.models import PortalConfig
-from losi.procs import descendants, kill
+from losi.procs import PARENT_ENV, descendants, kill
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The child stops itself at max_seconds (CLOSESPIDER_TIMEOUT); this is the margin before it is killed.
@@ -96,6 +96,7 @@ def _run_child(files: PortalFiles, deadline: float, progress: Callable[[str], No
     """Run crawl_one; relay progress; kill it at the deadline. Returns (exit code or None if killed, stderr)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env[PARENT_ENV] = str(os.getpid())  # the crawl ends with this process, even when it is killed
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.crawl_one", str(files.job)],

@@ -19,6 +19,7 @@ from losi.config import ConfigError, portal_from_mapping
 from losi.layout import default_data_dir
 from losi.parallel import default_parallel
 from losi.pipeline import PipelineError, RunOptions, RunOutcome, run_assessment
+from losi.schedule import ScheduleError
 from losi.store import Store, StoreError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
@@ -87,6 +88,10 @@ examples:
   losi run portals.csv --db postgresql+psycopg://losi@db/losi
   losi run portals.yaml --resume 20261123-101500-ab12     # finish a run that was interrupted
   losi run portals.yaml --parallel 4                      # four portals at once (default: from the cores)
+  losi run portals.yaml --broker redis://queue:6379/0 --db postgresql+psycopg://losi:pw@db/losi \\
+      --data-dir /mnt/losi                                # on Celery workers (see `losi worker --help`)
+  losi run portals.yaml --broker redis://queue:6379/0 --db postgresql+psycopg://... --resume RUN
+      # wait again for a distributed run (the workers went on without this command)
 
 portals.yaml:
   defaults:
@@ -104,6 +109,17 @@ portals.yaml:
       seeds: [https://tashkent.uz/uz/services]
 
 country bundles (see `losi country --help`) may be listed too: losi run uzb.yaml geo.yaml portals.yaml
+"""
+
+
+WORKER_EPILOG = """\
+examples:
+  losi worker --broker redis://queue:6379/0 --db postgresql+psycopg://losi:pw@db/losi --data-dir /mnt/losi
+  losi worker --broker redis://127.0.0.1:6379/0 --db postgresql+psycopg://losi@127.0.0.1/losi --concurrency 2
+
+then, from any machine: losi run portals.yaml --broker redis://queue:6379/0 --db ... --data-dir /mnt/losi
+a portal whose worker is killed is assessed again by another worker; each portal's findings are stored once.
+deploy/ has a docker-compose.yml and systemd units for workers.
 """
 
 
@@ -185,6 +201,28 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
         help=f"portals assessed at once, each in its own process (default: {default_parallel()}, from the cores); "
         "browsers are shared by all of them through a pool sized to the machine",
     )
+    run.add_argument(
+        "--broker",
+        metavar="URL",
+        help="hand the portals to Celery workers on this Redis broker (redis://HOST:6379/0) instead of assessing "
+        "them here; needs a --db every worker reaches and a --data-dir every worker mounts",
+    )
+    run.add_argument(
+        "--lease",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --broker: a portal whose worker sent no heartbeat for this long is given to another worker "
+        "(default: 120)",
+    )
+    run.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --broker: stop waiting when no worker has taken, finished or worked on a portal for this long "
+        "(default: 1800); the queued portals stay queued",
+    )
     _add_run_options(run, "out")
     _add_store_options(run)
     runners["run"] = run_many
@@ -195,6 +233,40 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     country_cli.configure(country)
     _add_store_options(country)
     runners["country"] = country_cli.run
+
+    worker = sub.add_parser(
+        "worker",
+        help="assess the portals of distributed runs (a Celery worker)",
+        formatter_class=_formatter,
+        epilog=WORKER_EPILOG,
+        description="Take portals from the broker and assess them, several at once, writing to the shared store "
+        "and data directory. Stop it with Ctrl-C or SIGTERM (it finishes its portals first; a second signal "
+        "stops at once, and the portals are handed to another worker).",
+    )
+    worker.add_argument("--broker", metavar="URL", required=True, help="the Redis broker, e.g. redis://queue:6379/0")
+    worker.add_argument("--db", metavar="URL", required=True,
+                        help="the store every worker and `losi run` share, e.g. postgresql+psycopg://losi:pw@db/losi")
+    worker.add_argument("--data-dir", type=Path, default=None,
+                        help="where the shared data directory is mounted on this machine (default: the path each "
+                        "run names)")  # fmt: skip
+    worker.add_argument("--concurrency", type=int, default=None, metavar="N",
+                        help="portals at once (default: one per core)")
+    worker.add_argument("--browsers", type=int, default=None, metavar="N",
+                        help="browsers at once on this machine, shared by its workers (default: from the cores and "
+                        "memory)")  # fmt: skip
+    worker.add_argument("--visibility-timeout", type=float, default=None, metavar="SECONDS",
+                        help="Redis hands a portal of a lost machine to another worker after this (default: 3600)")
+    worker.add_argument("--name", default=None, help="the worker's name (default: losi@HOST)")
+    worker.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    runners["worker"] = run_worker
+
+    from losi import schedule_cli
+
+    schedule = sub.add_parser("schedule", help="scheduled runs (systemd timer or cron): add, list, remove, run",
+                              formatter_class=_formatter)  # fmt: skip
+    schedule_cli.configure(schedule)
+    _add_store_options(schedule)
+    runners["schedule"] = schedule_cli.run
 
     runs = sub.add_parser(
         "runs",
@@ -334,14 +406,36 @@ def run_many(args: argparse.Namespace) -> int:
     parallel = default_parallel() if args.parallel is None else args.parallel
     if parallel < 1:
         raise UsageError("--parallel must be at least 1")
+    if args.broker is None and (args.lease is not None or args.idle_timeout is not None):
+        raise UsageError("--lease and --idle-timeout apply to distributed runs (--broker)")
+    if args.broker is not None and args.parallel is not None:
+        raise UsageError("--parallel applies to runs on this machine; with --broker, each `losi worker "
+                         "--concurrency N` decides")  # fmt: skip
+    if min(args.lease or 1, args.idle_timeout or 1) <= 0:
+        raise UsageError("--lease and --idle-timeout must be positive")
     portals = load_run_files(args.config)
     options = _run_options(args)
     options.parallel = parallel
+    options.broker, options.lease_seconds, options.idle_seconds = args.broker, args.lease, args.idle_timeout
     from losi.progress import live_display
 
     with live_display(options, len(portals)):
         outcome = run_assessment(portals, options)
     return _finish(outcome)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    if min(args.concurrency or 1, args.browsers or 1) < 1 or (args.visibility_timeout or 1) <= 0:
+        raise UsageError("--concurrency and --browsers must be at least 1, --visibility-timeout positive")
+    from losi.pipeline import distributed
+
+    workers = distributed().workers
+    return workers.run_worker(
+        args.broker, args.db, data_dir=args.data_dir.resolve() if args.data_dir else None,
+        concurrency=args.concurrency, browsers=args.browsers,
+        visibility_seconds=args.visibility_timeout or workers.DEFAULT_VISIBILITY_SECONDS,
+        hostname=args.name, loglevel=args.loglevel,
+    )  # fmt: skip
 
 
 def list_runs(args: argparse.Namespace) -> int:
@@ -368,7 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return runners[args.command](args)
-    except (UsageError, ConfigError, CatalogError, PipelineError, StoreError) as exc:
+    except (UsageError, ConfigError, CatalogError, PipelineError, StoreError, ScheduleError) as exc:
         print(f"losi {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader went away (`losi indicators | head`): not an error

@@ -57,3 +57,13 @@ class PortalFiles:
 
 def portal_files(data_dir: Path, run_id: str, portal_id: str) -> PortalFiles:
     return PortalFiles(data_dir / "runs" / run_id / portal_id)
+
+
+def run_files(run_id: str, named: str | Path | None, fallback: Path | None = None) -> Path | None:
+    """The data directory that holds the run's files on this machine: the one the run names (a distributed
+    run names the directory every worker mounts), else `fallback` (this machine's --data-dir); None when
+    neither holds the run's folder (not mounted here, or moved)."""
+    for candidate in (named, fallback):
+        if candidate and (Path(candidate) / "runs" / run_id).is_dir():
+            return Path(candidate)
+    return None

@@ -28,7 +28,7 @@ from indicators.catalog import Catalog, load_catalog
 from losi.deadline import CapReached, Deadline, time_limit
 from losi.layout import PortalFiles, portal_files
 from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict
-from losi.store import Store
+from losi.store import ClaimLost, Store, _safe_url
 
 Progress = Callable[[str], None]
 Events = Callable[[str, dict[str, Any]], None]  # (portal id, {"stage", "pages", "cap", ...}) for live displays
@@ -58,6 +58,9 @@ class RunOptions:
     parallel: int = 1  # portals assessed at once (worker processes when > 1)
     report_seconds: int = DEFAULT_REPORT_SECONDS
     events: Events | None = None
+    broker: str | None = None  # hand the portals to Celery workers on this broker (losi.dispatch)
+    lease_seconds: float | None = None  # distributed: a portal whose worker is silent this long is taken again
+    idle_seconds: float | None = None  # distributed: stop waiting when no worker does anything for this long
 
 
 @dataclass
@@ -85,7 +88,23 @@ class PipelineError(RuntimeError):
     """A problem with the request as a whole (unknown run to resume, unknown framework...)."""
 
 
+def distributed() -> Any:
+    """losi.dispatch, or a clear PipelineError when the distributed extra is not installed."""
+    try:
+        from losi import dispatch
+    except ImportError as exc:
+        raise PipelineError(f"distributed runs need Celery and the Redis client ({exc.name} is missing): "
+                            "pip install 'losi[distributed]'") from exc  # fmt: skip
+    return dispatch
+
+
 def run_assessment(portals: list[PortalConfig], options: RunOptions) -> RunOutcome:
+    if options.broker:  # before anything is created: the broker must answer
+        distributed().check_broker(options.broker)
+        try:  # the run's data directory, which every worker mounts
+            options.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PipelineError(f"cannot create the run's data directory {options.data_dir}: {exc}") from exc
     store = Store(options.db_url, options.data_dir)
     try:
         return _run(store, portals, options)
@@ -115,7 +134,7 @@ def _run(store: Store, portals: list[PortalConfig], options: RunOptions) -> RunO
             store.add_portal(run_id, portal)
 
     progress = options.progress
-    progress(f"run {run_id}: {len(portals)} portal(s), store {store.url}")
+    progress(f"run {run_id}: {len(portals)} portal(s), store {_safe_url(store.url)}, data {store.data_dir}")
     outcome = RunOutcome(run_id=run_id, out_dir=options.out_dir)
     todo: list[tuple[PortalConfig, str]] = []
     for number, portal in enumerate(portals, start=1):
@@ -124,7 +143,9 @@ def _run(store: Store, portals: list[PortalConfig], options: RunOptions) -> RunO
             progress(f"{prefix}: already assessed in run {run_id}, skipped")
             continue
         todo.append((portal, prefix))
-    if options.parallel > 1 and len(todo) > 1:
+    if options.broker and todo:
+        outcome.portals.extend(distributed().assess_on_workers(store, run_id, todo, options))
+    elif options.parallel > 1 and len(todo) > 1:
         from losi.parallel import assess_in_parallel
 
         outcome.portals.extend(assess_in_parallel(store, run_id, todo, options))
@@ -235,6 +256,8 @@ def assess_portal(
                              total=len(findings), seconds=seconds)  # fmt: skip
     except CapReached as exc:
         return _not_assessed(store, run_id, portal, catalog, str(exc), prefix, progress, tell)
+    except ClaimLost:  # a distributed worker whose portal another worker took over: nothing of it is stored
+        raise
     except Exception as exc:  # one portal never stops the batch
         (files.root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         reason = (

@@ -8,9 +8,14 @@ first (an orphan loses its parent link), then every process in it is killed.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
+import sys
 from pathlib import Path
+
+PARENT_ENV = "LOSI_PARENT_PID"  # set for a child that must not outlive the process that started it
+_PR_SET_PDEATHSIG = 1
 
 
 def _parents() -> dict[int, int]:
@@ -59,3 +64,23 @@ def kill(pids: list[int], sig: int = signal.SIGKILL) -> int:
 def kill_tree(pid: int, sig: int = signal.SIGKILL) -> int:
     """Kill pid and everything it started (the tree is read before anything is killed)."""
     return kill([*descendants(pid), pid], sig)
+
+
+def die_with_parent(sig: int = signal.SIGKILL) -> bool:
+    """Have the kernel send sig to this process when the process that started it ends (Linux only).
+
+    A crawl whose worker was killed (SIGKILL: no clean-up runs) must not go on writing into the portal's
+    folder, where another worker assesses the portal again. The parent names itself in LOSI_PARENT_PID;
+    if it already ended before this ran, this process ends now. False where prctl is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    expected = os.environ.get(PARENT_ENV, "")
+    if expected.isdigit() and os.getppid() != int(expected):
+        os.kill(os.getpid(), sig)  # the parent is gone already
+    return True

@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from losi.models import Finding, PageDoc, PortalConfig, Verdict
 
@@ -126,6 +126,23 @@ reviews = Table(
     ),
 )
 
+# Who is assessing a portal of a run now (distributed runs): a lease kept alive by the worker's heartbeat.
+# A claim whose heartbeat is older than the run's lease is stale: its worker was lost, another may take it.
+claims = Table(
+    "claims",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("portal_id", String(120), primary_key=True),
+    Column("token", String(40), nullable=False),  # "" once released
+    Column("worker", Text, nullable=False),  # host:pid of the process that holds (or last held) it
+    Column("claimed_at", Float, nullable=False),  # time.time() of the holder's machine
+    Column("heartbeat", Float, nullable=False),  # 0 once released or expired
+    Column("attempts", Integer, nullable=False),  # how many times the portal was taken (1 = never lost)
+    ForeignKeyConstraint(
+        ["run_id", "portal_id"], ["portals.run_id", "portals.portal_id"], ondelete="CASCADE"
+    ),
+)
+
 
 class StoreError(RuntimeError):
     """The store cannot be opened or written; the message says why."""
@@ -151,6 +168,19 @@ class Review:
     source: str = ""
 
 
+class ClaimLost(RuntimeError):
+    """This worker's claim on a portal went stale and another worker took it: its writes are refused."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    run_id: str
+    portal_id: str
+    token: str
+    worker: str
+    attempts: int
+
+
 @dataclass(frozen=True)
 class StoredFinding:
     run_id: str
@@ -173,12 +203,15 @@ class Store:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             url = default_url(self.data_dir)
         self.url = url
+        self.fence: Claim | None = None  # set: every write checks, in its own transaction, that this claim holds
         try:
             self.engine: Engine = create_engine(url, future=True)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self._create_tables()
-        except (SQLAlchemyError, ImportError) as exc:
+        except ImportError as exc:  # the database driver of the URL's dialect is not installed
+            raise StoreError(f"cannot open the store at {_safe_url(url)}: {missing_driver(url, exc)}") from exc
+        except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the store at {_safe_url(url)}: {exc}") from exc
 
     def _create_tables(self) -> None:
@@ -197,6 +230,8 @@ class Store:
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
+            if self.fence is not None:  # a distributed worker writes only while it holds the portal's claim
+                _check_claim(conn, self.fence)
             yield conn
 
     def close(self) -> None:
@@ -407,6 +442,67 @@ class Store:
             for r in rows
         ]
 
+    # --------------------------------------------------------------------------------------- claims
+    def claim(self, run_id: str, portal_id: str, worker: str, lease_seconds: float) -> Claim | None:
+        """Take the portal for this worker: when nobody holds it, or its holder's heartbeat is older than
+        lease_seconds (the holder was lost). None while another worker holds it. Atomic on both databases:
+        the first claim is an insert (the primary key admits one), a takeover a conditional update."""
+        now = time.time()
+        token = secrets.token_hex(16)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(claims).values(run_id=run_id, portal_id=portal_id, token=token, worker=worker,
+                                                   claimed_at=now, heartbeat=now, attempts=1))  # fmt: skip
+            return Claim(run_id, portal_id, token, worker, 1)
+        except IntegrityError:
+            pass  # claimed before (now or earlier): take it over if its holder is gone
+        where = (claims.c.run_id == run_id, claims.c.portal_id == portal_id)
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(claims)
+                .where(*where, claims.c.heartbeat < now - lease_seconds)
+                .values(token=token, worker=worker, claimed_at=now, heartbeat=now, attempts=claims.c.attempts + 1)
+            ).rowcount
+            if not taken:
+                return None
+            attempts = conn.execute(select(claims.c.attempts).where(*where)).scalar_one()
+        return Claim(run_id, portal_id, token, worker, int(attempts))
+
+    def heartbeat(self, claim: Claim) -> bool:
+        """Keep the claim alive; False when it was lost (taken over, or released)."""
+        with self.engine.begin() as conn:
+            return bool(conn.execute(
+                update(claims)
+                .where(claims.c.run_id == claim.run_id, claims.c.portal_id == claim.portal_id,
+                       claims.c.token == claim.token)
+                .values(heartbeat=time.time())
+            ).rowcount)  # fmt: skip
+
+    def release(self, claim: Claim) -> None:
+        """Give the claim up (the portal is finished, or this worker stops): nobody holds it any more."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(claims)
+                .where(claims.c.run_id == claim.run_id, claims.c.portal_id == claim.portal_id,
+                       claims.c.token == claim.token)
+                .values(token="", heartbeat=0.0)
+            )  # fmt: skip
+
+    def expire_claims(self, run_id: str, portal_id: str, worker: str | None = None) -> int:
+        """Mark a portal's claim stale at once (its holder is known to be dead): the next delivery takes it."""
+        query = update(claims).where(claims.c.run_id == run_id, claims.c.portal_id == portal_id,
+                                     claims.c.token != "")  # fmt: skip
+        if worker is not None:
+            query = query.where(claims.c.worker == worker)
+        with self.engine.begin() as conn:
+            return int(conn.execute(query.values(heartbeat=0.0)).rowcount)
+
+    def claims(self, run_id: str) -> dict[str, dict[str, Any]]:
+        """portal id -> its claim row (token, worker, claimed_at, heartbeat, attempts)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(claims).where(claims.c.run_id == run_id)).mappings().all()
+        return {r["portal_id"]: dict(r) for r in rows}
+
     # -------------------------------------------------------------------------------------- history
     def runs_of_portal(self, portal_id: str) -> list[dict[str, Any]]:
         """Every run that assessed this portal, oldest first, with the run's start time."""
@@ -419,6 +515,20 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [dict(r) for r in rows]
+
+
+def _check_claim(conn: Connection, claim: Claim) -> None:
+    """Inside a write transaction: refresh the claim's heartbeat, or raise ClaimLost. The update locks the
+    claim's row (PostgreSQL) or the database (SQLite) until the transaction ends, so a takeover cannot slip
+    in between this check and the writes that follow it."""
+    held = conn.execute(
+        update(claims)
+        .where(claims.c.run_id == claim.run_id, claims.c.portal_id == claim.portal_id, claims.c.token == claim.token)
+        .values(heartbeat=time.time())
+    ).rowcount
+    if not held:
+        raise ClaimLost(f"portal {claim.portal_id} of run {claim.run_id} was taken over by another worker "
+                        f"(this one, {claim.worker}, stopped answering for longer than the lease)")  # fmt: skip
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -450,11 +560,30 @@ def _use_wal(cur: Any) -> None:
         pause = min(pause * 2, 0.2)
 
 
+DRIVER_HINTS = {  # the module a dialect imports -> how a user gets it
+    "psycopg": "pip install 'losi[distributed]' (or: pip install 'psycopg[binary]')",
+    "psycopg2": "use a postgresql+psycopg:// URL with pip install 'losi[distributed]', or pip install psycopg2-binary",
+    "asyncpg": "use a postgresql+psycopg:// URL with pip install 'losi[distributed]'",
+}
+
+
+def missing_driver(url: str, exc: ImportError) -> str:
+    """One sentence: which database driver is missing for this URL and how to install it."""
+    module = (exc.name or "").split(".")[0]
+    if not module:
+        return f"its database driver cannot be imported ({exc})"
+    hint = DRIVER_HINTS.get(module, f"pip install {module}")
+    scheme = url.split("://", 1)[0]
+    return f"the database driver for {scheme}:// URLs ({module}) is not installed: {hint}"
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for messages."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         creds, host = rest.rsplit("@", 1)
+        if ":" not in creds:
+            return url
         user = creds.split(":", 1)[0]
         return f"{scheme}://{user}:***@{host}"
     return url

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from losi.layout import portal_files
+from losi.layout import portal_files, run_files
 from losi.store import Store
 from outputs import charts
+from outputs.changes import ChangeSummary
 from outputs.collect import CatalogSource, PortalReport, ReportError, RunReport
 from outputs.history import PortalHistory, portal_history
 from outputs.national_html import national_section
@@ -149,16 +150,34 @@ def _thumbnail(path: Path) -> str | None:
     return f"data:{mime};base64," + base64.b64encode(raw).decode("ascii")
 
 
+def files_of(report: RunReport, store: Store) -> Path | None:
+    """Where the run's captures and screenshots are on this machine (None: its data directory is not here)."""
+    return run_files(report.run_id, report.run.get("data_dir"), store.data_dir)
+
+
+def _missing_files_note(report: RunReport, store: Store) -> str:
+    if files_of(report, store) is not None:
+        return ""
+    shots = sum(1 for p in report.portals for page in p.pages if page.get("screenshot"))
+    if not shots:
+        return ""
+    return (f'<p class="note">The data directory of this run ({e(report.run.get("data_dir") or "?")}) is not '
+            f"reachable from this machine, so its {shots} screenshot(s) are not shown. Write the report again on a "
+            "machine that mounts it (<code>losi report RUN --data-dir PATH</code>).</p>")
+
+
 class Thumbs:
     """Screenshots of one portal of one run, resolved inside the portal's run folder only."""
 
-    def __init__(self, store: Store, run_id: str, portal_id: str) -> None:
-        self.root = portal_files(store.data_dir, run_id, portal_id).root.resolve()
+    def __init__(self, data_dir: Path | None, run_id: str, portal_id: str) -> None:
+        self.root = portal_files(data_dir, run_id, portal_id).root.resolve() if data_dir else None
         self.cache: dict[str, str | None] = {}
 
     def html(self, relative: str) -> str:
         if not relative:
             return ""
+        if self.root is None:
+            return f'<span class="muted">screenshot {e(relative)}: not available (data directory not here)</span>'
         if relative not in self.cache:
             path = (self.root / relative).resolve()
             inside = path.is_relative_to(self.root)
@@ -225,7 +244,7 @@ def _verdict_cell(item: EffectiveFinding) -> str:
 def _portal_section(portal: PortalReport, report: RunReport, store: Store, history: PortalHistory | None) -> str:
     s = portal.score
     info = portal.info
-    thumbs = Thumbs(store, report.run_id, portal.portal_id)
+    thumbs = Thumbs(files_of(report, store), report.run_id, portal.portal_id)
     crit_items = [(c.criterion, c.score, f"{c.met}/{c.total} {c.band}") for c in s.criteria]
     crit_items.append(("overall", s.index, f"{s.overall.met}/{s.overall.total} {s.band}"))
     counts = ", ".join(f"{k}: {v}" for k, v in s.counts.items() if v)
@@ -338,7 +357,31 @@ def _trends(histories: dict[str, PortalHistory]) -> str:
             "<th>Change</th><th>Gained</th><th>Lost</th><th>Trend</th></tr>" + "".join(rows) + "</table>")
 
 
-def render_html(report: RunReport, store: Store, catalogs: CatalogSource | None = None) -> str:
+def _changes_section(changes: ChangeSummary | None) -> str:
+    if changes is None:
+        return ""
+    title = f'<h2 id="changes">Changes since the previous run of list {e(changes.list_name)}</h2>'
+    if changes.previous is None:
+        return title + '<p class="muted">The first run of this list: nothing to compare with yet.</p>'
+    prev = changes.previous
+    rows = []
+    for p in changes.portals:
+        before = "-" if p.previous_score is None else f"{p.previous_score:.3f} {e(p.previous_band)}"
+        now = "-" if p.score is None else f"{p.score:.3f} {e(p.band)}"
+        delta = "" if p.delta is None else f"{p.delta:+.3f}"
+        items = "".join(f"<li><b>{e(i.change)}</b> {e(i.code)} {e(i.name)}: {e(i.previous or '-')} → "
+                        f"{e(i.current or '-')}</li>" for i in p.indicators)  # fmt: skip
+        rows.append(f"<tr><td>{e(p.name)} <span class=\"muted\">({e(p.portal_id)})</span></td><td>{e(p.change)}</td>"
+                    f"<td>{before}</td><td>{now}</td><td>{delta}</td><td>{len(p.of('gained'))}</td>"
+                    f"<td>{len(p.of('lost'))}</td><td>{'<ul>' + items + '</ul>' if items else ''}</td></tr>")
+    return (title + f'<p>Against run {e(prev["id"])} of {e(prev.get("started_at"))}: {changes.gained} indicator(s) '
+            f"gained, {changes.lost} lost (also in changes.csv).</p><table><tr><th>Portal</th><th>Change</th>"
+            "<th>Index before</th><th>Index now</th><th>Delta</th><th>Gained</th><th>Lost</th><th>Indicators</th>"
+            "</tr>" + "".join(rows) + "</table>")
+
+
+def render_html(report: RunReport, store: Store, catalogs: CatalogSource | None = None,
+                changes: ChangeSummary | None = None) -> str:  # fmt: skip
     histories: dict[str, PortalHistory] = {}
     for p in report.portals:
         try:
@@ -347,12 +390,16 @@ def render_html(report: RunReport, store: Store, catalogs: CatalogSource | None 
             continue  # an older run's framework has no catalog any more: skip its trend only
     run = report.run
     nav = "".join(f'<a href="#{anchor(p.portal_id)}">{e(p.name)}</a>' for p in report.portals)
+    changes_link = '<a href="#changes">Changes</a>' if changes is not None else ""
     body = [
         f"<h1>Portal assessment — run {e(report.run_id)}</h1>",
         f'<p class="muted">Started {e(run.get("started_at"))}, finished {e(run.get("finished_at") or "-")}, '
         f"status {e(run.get('status'))}. Frameworks: {e(', '.join(sorted({p.catalog.id for p in report.portals})))}."
         " Verdicts are the machine's unless a reviewer decided; both are shown.</p>",
-        f'<nav><a href="#ranking">Ranking</a><a href="#heatmap">Heat map</a><a href="#trends">Over runs</a>{nav}</nav>',
+        _missing_files_note(report, store),
+        f'<nav>{changes_link}<a href="#ranking">Ranking</a><a href="#heatmap">Heat map</a>'
+        f'<a href="#trends">Over runs</a>{nav}</nav>',
+        _changes_section(changes),
         _ranking(report),
         _heatmap(report),
         _trends(histories),
@@ -368,8 +415,9 @@ def render_html(report: RunReport, store: Store, catalogs: CatalogSource | None 
     )
 
 
-def write_html(report: RunReport, store: Store, path: Path, catalogs: CatalogSource | None = None) -> Path:
+def write_html(report: RunReport, store: Store, path: Path, catalogs: CatalogSource | None = None,
+               changes: ChangeSummary | None = None) -> Path:  # fmt: skip
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report, store, catalogs), encoding="utf-8")
+    path.write_text(render_html(report, store, catalogs, changes), encoding="utf-8")
     return path

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything losi needs on a fresh Debian machine: Debian's Chromium (Playwright cannot download
-# its own browser here), Java for the Nu HTML Checker, PostgreSQL for the store tests,
+# its own browser here), Java for the Nu HTML Checker, PostgreSQL and Redis for the store and distributed tests,
 # the Python venv, and the vendored JavaScript/Java checkers (axe-core, vnu) from the npm registry.
 # Idempotent: a second run only checks.
+# LOSI_SETUP=worker (the worker image, deploy/Dockerfile): the distributed extra instead of the dev one, and no
+# PostgreSQL or Redis servers (those run elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +26,13 @@ command -v firefox-esr >/dev/null || command -v firefox >/dev/null || need_apt+=
 command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null || need_apt+=(xvfb)
 command -v java >/dev/null || need_apt+=(default-jre-headless)
-{ command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || need_apt+=(postgresql)
+EXTRAS=dev
+if [ "${LOSI_SETUP:-}" = worker ]; then
+  EXTRAS=distributed
+else  # the tests start their own PostgreSQL and Redis servers on 127.0.0.1, at free ports
+  { command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || need_apt+=(postgresql)
+  command -v redis-server >/dev/null || need_apt+=(redis-server)
+fi
 command -v npm >/dev/null || need_apt+=(npm)
 fonts_ok=$(fc-list 2>/dev/null | grep -ci "dejavu\|noto" || true)
 [ "${fonts_ok:-0}" -gt 0 ] || need_apt+=(fonts-dejavu-core)
@@ -48,8 +56,8 @@ stamp=.venv/.losi-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   say "installing Python packages"
   .venv/bin/pip install -q -U pip 2>&1 | grep -v "is ignored" || true
-  .venv/bin/pip install -q -e '.[dev]' 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -c "import scrapy, playwright, scrapy_playwright, warcio, sqlalchemy, pandas, openpyxl"
+  .venv/bin/pip install -q -e ".[$EXTRAS]" 2>&1 | grep -v "is ignored" || true
+  .venv/bin/python -c "import scrapy, playwright, scrapy_playwright, warcio, sqlalchemy, pandas, openpyxl, celery, redis, psycopg"
   touch "$stamp"
 fi
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from losi.devservers import ServerUnavailable, postgres_server
 from losi.models import Evidence, Finding, PortalConfig, Verdict
 from losi.store import Review, Store, StoreError
 
@@ -65,63 +61,14 @@ def test_unopenable_store_is_a_clear_error(tmp_path: Path) -> None:
         Store("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
 
 
-def _pg_bin() -> Path | None:
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").is_file():
-            return candidate
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
-
-
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    pg_bin = _pg_bin()
-    if pg_bin is None:
-        pytest.skip("PostgreSQL server binaries not installed (make setup installs them)")
     pytest.importorskip("psycopg")
-    workdir = Path(tempfile.mkdtemp(prefix="losi-pg-"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(workdir, "postgres", "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    data = workdir / "data"
-    subprocess.run(
-        [*run_as, str(pg_bin / "initdb"), "-A", "trust", "-U", "losi", "-D", str(data)],
-        check=True,
-        capture_output=True,
-    )
-    server = subprocess.Popen(
-        [
-            *run_as,
-            str(pg_bin / "postgres"),
-            "-D",
-            str(data),
-            "-p",
-            str(port),
-            "-h",
-            "127.0.0.1",
-            "-k",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        time.sleep(0.5)
-        yield f"postgresql+psycopg://losi@127.0.0.1:{port}/postgres"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        shutil.rmtree(workdir, ignore_errors=True)
+        with postgres_server() as url:
+            yield url
+    except ServerUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
