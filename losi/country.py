@@ -13,22 +13,23 @@ A site that cannot be reached does not stop the others: its items are not_assess
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import traceback
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assessors.bundle import BundlePart, merge_sites
 from assessors.site import Site
 from indicators.catalog import load_catalog
+from losi.deadline import CapReached, Deadline, time_limit
 from losi.layout import PortalFiles, portal_files
 from losi.models import PortalConfig, Verdict
-from losi.store import Store
+from losi.store import ClaimLost, Store
 
 if TYPE_CHECKING:
-    from losi.pipeline import PortalOutcome, Progress, RunOptions
+    from losi.pipeline import PortalOutcome, RunOptions
 
 BUNDLE_FILE = "bundle.json"
 
@@ -60,55 +61,108 @@ def read_bundle_status(root: Path) -> list[dict]:
     return data.get("sites", []) if isinstance(data, dict) else []
 
 
+@dataclass
+class _ParseClock:
+    """The assessment cap, shared by parsing every site and checking the items: a clock that runs only while
+    they do (the crawls and probes between them have caps of their own)."""
+
+    seconds: float
+    spent: float = 0.0
+    hit: str = ""
+
+    def resume(self) -> Deadline:
+        return Deadline(self.seconds, "assessment", started=time.monotonic() - self.spent, hit=self.hit)
+
+    def stop(self, deadline: Deadline) -> None:
+        self.spent, self.hit = deadline.elapsed(), self.hit or deadline.hit
+
+
 def assess_country(
     store: Store, run_id: str, portal: PortalConfig, options: RunOptions, prefix: str
 ) -> PortalOutcome:
-    from losi.pipeline import PortalOutcome, _not_assessed
+    """Crawl every site of the bundle (each within its own limits), probe the national portal, assess the
+    bundle. The same caps and stage events as one portal (losi.pipeline.assess_portal): a parallel run
+    watches each stage against its cap, and the assessment stops at limits.assess_seconds."""
+    from losi.pipeline import HARD_STOP_GRACE_SECONDS, PortalOutcome, _not_assessed, _note_caps, _probes_for
 
     progress = options.progress
+
+    def tell(**fields: Any) -> None:
+        if options.events is not None:
+            options.events(portal.id, fields)
+
     files = portal_files(options.data_dir, run_id, portal.id)
     files.root.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog(portal.framework)
     started = time.monotonic()
+    caps: list[str] = []
     try:
-        crawled = [_crawl_site(portal, BundlePart.from_config(raw), files, options, prefix) for raw in portal.sites]
+        parsing = _ParseClock(portal.limits.assess_seconds)
+        crawled = [_crawl_site(portal, BundlePart.from_config(raw), files, options, prefix, tell, parsing)
+                   for raw in portal.sites]  # fmt: skip
+        if parsing.hit:
+            caps.append(parsing.hit)
         bundle = merge_sites(portal, crawled)
         bundle.portal_dir = files.root
-        national = next((s for p, s in crawled if "national" in p.roles and s is not None), None)
-        if national is not None and options.probes:
-            bundle.probes = _probes(national, files, options, prefix, progress)
         parts = bundle.parts
         _write_status(files.root, parts)
         unreached = [p for p in parts if not p.reached]
         if not bundle.pages:
             reason = "no site of the bundle could be reached: " + "; ".join(f"{p.label()}: {p.reason}" for p in parts)
-            return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress)
+            return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress, tell)
         store.set_portal_status(run_id, portal.id, "crawled", pages_count=len(bundle.pages),
                                 crawl_seconds=time.monotonic() - started)  # fmt: skip
         store.save_pages(run_id, portal.id, bundle.pages)
+        tell(pages=len(bundle.pages))
+        national = next((s for p, s in crawled if "national" in p.roles and s is not None), None)
+        if national is not None and options.probes:
+            source = portal_files(options.data_dir, options.from_run, portal.id) if options.from_run else files
+            bundle.probes = _probes_for(national, files, source, prefix, progress, tell)
+            if bundle.probes.get("capped"):
+                caps.append(str(bundle.probes["capped"]))
         progress(f"{prefix}: assessing {len(catalog.indicators)} indicators on {len(bundle.pages)} pages of "
                  f"{len(parts) - len(unreached)} site(s)")  # fmt: skip
+        # the assessment cap covers parsing every site and checking the items, not the crawls and probes between
+        assessing = parsing.resume()
+        tell(stage="assess", cap=assessing.remaining())
         from assessors.engine import assess_site
 
-        findings = assess_site(bundle, catalog)
+        try:
+            with time_limit(assessing.remaining() + HARD_STOP_GRACE_SECONDS, assessing.reason):
+                findings = assess_site(bundle, catalog, assessing)
+        except CapReached as exc:
+            from losi.pipeline import unassessed_findings
+
+            findings = unassessed_findings(catalog, str(exc))
+        if assessing.expired() and not assessing.hit:
+            caps.append(assessing.reason)
+        _note_caps(findings, caps)
         store.save_findings(run_id, portal.id, catalog.id, findings)
-        reason = "; ".join(f"not reached: {p.label()}: {p.reason}" for p in unreached)
+        reasons = [*(f"not reached: {p.label()}: {p.reason}" for p in unreached), *caps]
+        reason = "; ".join(reasons)
         store.set_portal_status(run_id, portal.id, "assessed", reason=reason)
         met = sum(f.verdict == Verdict.MET for f in findings)
         progress(f"{prefix}: {met} of {len(findings)} indicators met ({time.monotonic() - started:.1f} s)")
+        tell(stage="done", pages=len(bundle.pages))
         return PortalOutcome(portal.id, "assessed", reason=reason, pages=len(bundle.pages), met=met,
                              total=len(findings))  # fmt: skip
+    except CapReached as exc:
+        return _not_assessed(store, run_id, portal, catalog, str(exc), prefix, progress, tell)
+    except ClaimLost:  # a distributed worker whose country another worker took over: nothing of it is stored
+        raise
     except Exception as exc:  # one country never stops the batch
         (files.root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         reason = f"internal error while assessing: {type(exc).__name__}: {exc} (details in {files.root}/error.txt)"
-        return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress)
+        return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress, tell)
 
 
 def _crawl_site(
-    portal: PortalConfig, part: BundlePart, files: PortalFiles, options: RunOptions, prefix: str
-) -> tuple[BundlePart, Site | None]:
-    """Crawl (or take from options.from_run) one site; a site that gives no page comes back unreached."""
-    from losi.pipeline import load_site
+    portal: PortalConfig, part: BundlePart, files: PortalFiles, options: RunOptions, prefix: str,
+    tell: Callable[..., None], parsing: _ParseClock,
+) -> tuple[BundlePart, Site | None]:  # fmt: skip
+    """Crawl (or take from options.from_run) one site and parse it within what is left of `parsing`; a site
+    that gives no page comes back unreached."""
+    from losi.pipeline import HARD_STOP_GRACE_SECONDS, load_site
 
     progress = options.progress
     config = site_config(portal, part)
@@ -123,6 +177,7 @@ def _crawl_site(
     else:
         from crawler.runner import crawl_portal
 
+        tell(stage=f"crawl {part.id}", cap=config.limits.max_seconds, pages=0)
         progress(f"{say}: crawling {part.url} (up to {config.limits.max_pages} pages)")
         result = crawl_portal(config, own, progress=lambda line: progress(f"{say}: {line}"))
         progress(f"{say}: crawl {result.status}: {result.pages} pages in {result.seconds:.1f} s"
@@ -130,7 +185,11 @@ def _crawl_site(
         if result.status == "failed" and result.pages == 0:
             return replace(part, reached=False, reason=result.reason or "the crawl failed"), None
         source = own
-    site = load_site(config, source)
+    resumed = parsing.resume()
+    tell(stage=f"parse {part.id}", cap=resumed.remaining())
+    with time_limit(resumed.remaining() + HARD_STOP_GRACE_SECONDS, resumed.reason):
+        site = load_site(config, source, resumed)
+    parsing.stop(resumed)
     summary = _read_json(source.crawl_summary)
     if not site.pages:
         why = "no HTML page could be fetched from its home page" + (f": {summary['reason']}" if summary.get("reason")
@@ -141,21 +200,6 @@ def _crawl_site(
             page.screenshot = f"sites/{part.id}/{page.screenshot}"
     reason = "" if summary.get("status") == "ok" else str(summary.get("reason") or "")
     return replace(part, pages=len(site.pages), complete=site.crawl_complete, reason=reason), site
-
-
-def _probes(national: Site, files: PortalFiles, options: RunOptions, prefix: str, progress: Progress) -> dict:
-    """The live-browser probes of the national portal, in the country's folder (or copied from options.from_run)."""
-    if options.from_run:
-        source = portal_files(options.data_dir, options.from_run, files.root.name)
-        if source.probes.is_file() and source.root != files.root:
-            shutil.copyfile(source.probes, files.probes)
-            if source.screenshots.is_dir() and not files.screenshots.exists():
-                shutil.copytree(source.screenshots, files.screenshots)
-            return _read_json(files.probes)
-    progress(f"{prefix}: live browser checks of the national portal (mobile, search, accessibility, validity)")
-    from assessors.probes import run_probes
-
-    return run_probes(national, files, progress=lambda line: progress(f"{prefix}: {line}"))
 
 
 def _write_status(root: Path, parts: list[BundlePart]) -> None:

@@ -55,7 +55,7 @@ class _Job:
     def overdue(self, now: float) -> bool:
         if self.cap is None:  # waiting for a browser slot: every holder is bounded by its own caps
             return False
-        grace = CRAWL_GRACE_SECONDS if self.stage == "crawl" else STAGE_GRACE_SECONDS
+        grace = CRAWL_GRACE_SECONDS if self.stage.startswith("crawl") else STAGE_GRACE_SECONDS
         return now > self.stage_started + self.cap + grace
 
 

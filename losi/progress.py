@@ -75,7 +75,7 @@ class LiveDisplay:
                 line.stage_started = now
                 line.cap = fields.get("cap")
                 line.finished = line.stage in ("done", "not assessed")
-                if line.stage == "crawl":
+                if line.stage.startswith("crawl"):
                     line.crawl_started = now
             if fields.get("pages") is not None:
                 line.pages = int(fields["pages"])

@@ -142,7 +142,8 @@ def portal_time_limit(portal: PortalConfig) -> int:
     from losi.parallel import CRAWL_GRACE_SECONDS, STAGE_GRACE_SECONDS, START_SECONDS
 
     limits = portal.limits
-    return int(START_SECONDS + limits.max_seconds + CRAWL_GRACE_SECONDS + limits.probe_seconds
+    crawls = max(1, len(portal.sites))  # a country bundle crawls its sites one after the other
+    return int(START_SECONDS + crawls * (limits.max_seconds + CRAWL_GRACE_SECONDS) + limits.probe_seconds
                + 2 * (limits.assess_seconds + STAGE_GRACE_SECONDS) + 600)  # fmt: skip
 
 

@@ -37,7 +37,8 @@ def assessed(tmp_path_factory: pytest.TempPathFactory) -> dict:
                      "--out", str(work / "again"), "--data-dir", str(work / "data"))  # fmt: skip
     rows = list(csv.DictReader((work / "out" / "findings.csv").open(encoding="utf-8-sig")))
     return {"work": work, "rows": {r["indicator"]: r for r in rows}, "all": rows, "stdout": result.stdout,
-            "again": again, "json": json.loads((work / "out" / "findings.json").read_text(encoding="utf-8"))}
+            "again": again, "bundle": bundle, "run_id": run_id,
+            "json": json.loads((work / "out" / "findings.json").read_text(encoding="utf-8"))}
 
 
 def test_the_country_is_one_portal_with_every_item(assessed: dict) -> None:
@@ -103,3 +104,39 @@ def test_losi_run_takes_the_country_file_too(assessed: dict) -> None:
     assert len(rows) == 182 and {r["portal"] for r in rows} == {"TST"}
     verdicts = {r["indicator"]: r["verdict"] for r in rows}
     assert verdicts["096"] == "met" and verdicts["109"] == "not_met"
+
+
+def test_a_country_reports_its_stages_and_keeps_to_the_assessment_cap(assessed: dict) -> None:
+    """What a parallel run watches (losi.parallel): every site's crawl and parse, then the assessment, each with
+    its cap; and the assessment cap holds for a whole country (parsing every site and checking the items)."""
+    from losi.bundle import load_run_files
+    from losi.pipeline import RunOptions, run_assessment
+    from losi.store import Store
+
+    work = assessed["work"]
+    events: list[dict] = []
+
+    def options(out: str) -> RunOptions:
+        return RunOptions(out_dir=work / out, data_dir=work / "data", from_run=assessed["run_id"], probes=False,
+                          formats=["csv"], progress=lambda line: None,
+                          events=lambda portal_id, fields: events.append(fields))  # fmt: skip
+
+    (country,) = load_run_files([assessed["bundle"]])
+    run_assessment([country], options("staged"))
+    stages = [e["stage"] for e in events if "stage" in e]
+    assert stages[0].startswith("parse ") and stages[-2:] == ["assess", "done"], stages
+    assert {s.removeprefix("parse ") for s in stages if s.startswith("parse ")} == {s["id"] for s in country.sites}
+    assert all(e.get("cap") for e in events if e.get("stage", "").startswith(("parse", "assess")))
+
+    (capped,) = load_run_files([assessed["bundle"]])
+    capped.limits.assess_seconds = 0
+    outcome = run_assessment([capped], options("capped"))
+    store = Store(None, work / "data")
+    try:
+        findings = [s.finding for s in store.findings(outcome.run_id, capped.id)]
+        status = next(p for p in store.portals(outcome.run_id) if p["portal_id"] == capped.id)
+    finally:
+        store.close()
+    assert len(findings) == 182 and "assessment time cap of 0 s reached" in status["reason"], status["reason"]
+    assert {f.verdict.value for f in findings} == {"not_assessed"}
+    assert all("assessment time cap" in f.explanation for f in findings)
