@@ -199,14 +199,14 @@ async def _soak(pool: PagePool, urls: list[str], check: Any) -> dict[str, Any]:
             if half else 0}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--medium", type=int, default=40)
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--soak", type=int, default=300, help="axe on this many pages, memory sampled (0: skip)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--recycle", type=int, default=25, help="replace a page after this many uses")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="losi-bench-") as tmp:
         root = Path(tmp)
         for i in range(args.medium):

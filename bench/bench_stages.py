@@ -1,10 +1,12 @@
 """Stage benchmark: one generated portal through every stage, each timed apart, with pages/s.
 
-    .venv/bin/python -m bench.bench_stages [--pages 2000] [--no-probes]
+    .venv/bin/python -m bench.bench_stages [--pages 2000] [--no-probes] [--corpus ../shared/corpora/city-bureau]
 
 crawl (Scrapy over 127.0.0.1, politeness off, plain HTTP) -> parse (the WARC into page documents) ->
 probes (the live-browser checks of the home and key pages) -> assess (every LOSI 2024 indicator) ->
 reports (CSV, JSON, XLSX, HTML from the store). Prints seconds and pages/s per stage and the peak RSS.
+`make bench` runs it on generated pages (word salad: every page goes to langdetect) and again on real saved
+pages (--corpus, cycled up to --pages) when the shared corpora are there.
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--no-probes", action="store_true")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="a folder of saved .html pages to build the portal from (cycled up to --pages)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="losi-bench-") as tmp, TreeSampler(os.getpid()) as memory:
         site_dir = Path(tmp) / "site"
         site_dir.mkdir()
         server = LocalServer(site_dir)
-        generate_site(site_dir, pages=args.pages, base_url=server.url)
+        generate_site(site_dir, pages=args.pages, base_url=server.url, corpus=args.corpus)
         portal = PortalConfig(
             id="bench", home_url=server.url, allow_private=True, render="never", languages=["en"],
             limits=Limits(max_pages=args.pages + 100, max_depth=100, max_seconds=900),
@@ -54,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
         store.add_portal(run_id, portal)
         files = portal_files(Path(tmp) / "data", run_id, portal.id)
         try:
-            print(f"portal: {args.pages} generated pages of ~4 KB on {server.url}")
+            what = f"pages built from the saved pages in {args.corpus}" if args.corpus else "generated pages of ~4 KB"
+            print(f"portal: {args.pages} {what} on {server.url}")
             started = time.monotonic()
             crawl = crawl_portal(portal, files, progress=lambda line: None)
             _line("crawl", time.monotonic() - started, crawl.pages)

@@ -5,17 +5,24 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from pathlib import Path
 
-BENCHMARKS = ("bench.bench_stages", "bench.bench_browser")
+CITY_BUREAU = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "city-bureau"
+BENCHMARKS: tuple[tuple[str, list[str]], ...] = (
+    ("bench.bench_stages", []),
+    *((("bench.bench_stages", ["--pages", "3000", "--no-probes", "--corpus", str(CITY_BUREAU)]),)
+      if CITY_BUREAU.is_dir() else ()),
+    ("bench.bench_browser", []),
+)  # fmt: skip
 
 
 def main() -> int:
     failed = 0
-    for name in BENCHMARKS:
-        print(f"\n=== {name}", flush=True)
+    for name, args in BENCHMARKS:
+        print(f"\n=== {' '.join([name, *args])}", flush=True)
         started = time.monotonic()
         try:
-            importlib.import_module(name).main()
+            importlib.import_module(name).main(args)
         except Exception as exc:  # one broken benchmark must not hide the others' numbers
             failed += 1
             print(f"{name} failed: {type(exc).__name__}: {exc}", flush=True)

@@ -1,8 +1,10 @@
-"""Generate a static test site of N interlinked ~4 KB pages, with a sitemap.xml, for crawl benchmarks."""
+"""Generate a static test site of N interlinked pages, with a sitemap.xml, for crawl benchmarks: ~4 KB pages of
+generated words, or real saved pages (a corpus folder of .html files, cycled) with the same links added."""
 
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 WORDS = (
@@ -22,26 +24,50 @@ def _paragraph(rng: random.Random) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(100)).capitalize() + "."
 
 
-def _page(i: int, pages: int, rng: random.Random) -> str:
+_BODY_TAG = re.compile(rb"<body\b[^>]*>", re.I)
+
+
+def _nav(i: int, pages: int, rng: random.Random) -> str:
     # Page i links to the next page (so every page is reachable) and to random others.
     targets = {(i + 1) % pages} | {rng.randrange(pages) for _ in range(LINKS_PER_PAGE - 1)}
     prefix = "" if i == 0 else "../"
     links = "\n".join(f'    <li><a href="{prefix}{page_name(t)}">Page {t}</a></li>' for t in sorted(targets))
+    return f"  <nav><ul>\n{links}\n  </ul></nav>\n"
+
+
+def _page(i: int, pages: int, rng: random.Random) -> str:
+    nav = _nav(i, pages, rng)
     body = "\n".join(f"  <p>{_paragraph(rng)}</p>" for _ in range(PARAGRAPHS))
     return (
         f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Page {i}</title></head>\n'
-        f"<body>\n  <h1>Page {i}</h1>\n  <nav><ul>\n{links}\n  </ul></nav>\n{body}\n</body>\n</html>\n"
+        f"<body>\n  <h1>Page {i}</h1>\n{nav}{body}\n</body>\n</html>\n"
     )
 
 
-def generate_site(dest: Path, pages: int = 2000, seed: int = 1, base_url: str = "") -> Path:
+def _real_page(i: int, pages: int, rng: random.Random, source: bytes) -> bytes:
+    """A saved page with the site's links put first in its body (its own links stay as they were)."""
+    nav = _nav(i, pages, rng).encode()
+    body = _BODY_TAG.search(source)
+    return source[: body.end()] + nav + source[body.end() :] if body else nav + source
+
+
+def generate_site(
+    dest: Path, pages: int = 2000, seed: int = 1, base_url: str = "", corpus: Path | None = None
+) -> Path:
     """Write the site into dest and return dest. base_url (e.g. "http://127.0.0.1:8000/") fills sitemap.xml;
-    without it the sitemap lists paths relative to the site root."""
+    without it the sitemap lists paths relative to the site root. With a corpus folder, page i > 0 is its
+    saved page (i - 1) modulo their number, bytes as saved, with the links added."""
     rng = random.Random(seed)
     dest = Path(dest)
     (dest / "pages").mkdir(parents=True, exist_ok=True)
+    sources = sorted(Path(corpus).glob("*.htm*")) if corpus else []
+    if corpus and not sources:
+        raise ValueError(f"no .html files in {corpus}")
     for i in range(pages):
-        (dest / page_name(i)).write_text(_page(i, pages, rng), encoding="utf-8")
+        if sources and i > 0:
+            (dest / page_name(i)).write_bytes(_real_page(i, pages, rng, sources[(i - 1) % len(sources)].read_bytes()))
+        else:
+            (dest / page_name(i)).write_text(_page(i, pages, rng), encoding="utf-8")
     locs = "\n".join(f"  <url><loc>{base_url}{page_name(i)}</loc></url>" for i in range(pages))
     (dest / "sitemap.xml").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -221,6 +221,29 @@ def _iso(y: int, m: int, d: int) -> str | None:
         return None
 
 
+_YEAR = re.compile(r"(?<!\d)(?:19\d\d|20\d\d|2100)(?!\d)")
+# How far a worded date reaches from its year: "12 сентября 2024 г." before it, "2024 yil 12-sentyabr" after it
+_WORDED_BEFORE_YEAR = 80
+_WORDED_AFTER_YEAR = 80
+
+
+def _year_windows(text: str) -> list[tuple[int, int]]:
+    """The stretches of text around the years it names, merged where they overlap. Every worded date has a
+    year; matching the month names (hundreds of forms, every language) only there keeps a page of numbers
+    and words without years cheap. Each stretch ends at a non-word character, so no word is cut in two."""
+    windows: list[tuple[int, int]] = []
+    for m in _YEAR.finditer(text):
+        start = max(0, m.start() - _WORDED_BEFORE_YEAR)
+        end = min(len(text), m.end() + _WORDED_AFTER_YEAR)
+        while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            end += 1
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
 def find_dates(text: str, limit: int = MAX_DATES) -> list[str]:
     """ISO dates written in the text: yyyy-mm-dd, dd.mm.yyyy, yyyy.mm.dd, and month names from months.yaml."""
     found: dict[str, None] = {}
@@ -240,16 +263,17 @@ def find_dates(text: str, limit: int = MAX_DATES) -> list[str]:
         add(m.start(), _iso(y, month, day))
     forms, _ = _month_table()
     spans: list[tuple[int, int]] = []
+    windows = _year_windows(text)
     for pattern, order in _worded_date_patterns():
-        for m in pattern.finditer(text):
+        for m in (m for a, b in windows for m in pattern.finditer(text, a, b)):
             parts = dict(zip(order, m.groups(), strict=True))
             month = forms.get(parts["m"].lower())
             if month:
                 add(m.start(), _iso(int(parts["y"]), month, int(parts["d"])))
                 spans.append(m.span())
     if month_year := _month_year_pattern():
-        for m in month_year.finditer(text):  # "August 2026": the month as a whole, dated by its first day
-            month = forms.get(m.group(1).lower())
+        for m in (m for a, b in windows for m in month_year.finditer(text, a, b)):
+            month = forms.get(m.group(1).lower())  # "August 2026": the month as a whole, dated by its first day
             if month and not any(a < m.end() and m.start() < b for a, b in spans):
                 add(m.start(), _iso(int(m.group(2)), month, 1))
     for _, value in sorted(hits):

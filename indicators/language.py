@@ -65,21 +65,35 @@ def _stopwords() -> dict[str, frozenset[str]]:
     return out
 
 
-def _script_counts(text: str) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for char in text:
-        if not char.isalpha():
-            continue
-        if "\u10a0" <= char <= "\u10ff" or "\u1c90" <= char <= "\u1cbf":
-            counts["Geor"] += 1
-        elif "\u0530" <= char <= "\u058f" or "\ufb13" <= char <= "\ufb17":
-            counts["Armn"] += 1
-        elif "\u0400" <= char <= "\u052f":
-            counts["Cyrl"] += 1
-        elif char.isascii() or "\u00c0" <= char <= "\u024f" or char == "ə":
-            counts["Latn"] += 1
+def _not_letters_of(*blocks: tuple[int, int]) -> re.Pattern[str]:
+    """A pattern for runs of anything but the letters (str.isalpha) in the given blocks of code points."""
+    letters = [c for a, b in blocks for c in range(a, b + 1) if chr(c).isalpha()]
+    ranges: list[list[int]] = []
+    for c in letters:
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1][1] = c
         else:
-            counts["other"] += 1
+            ranges.append([c, c])
+    body = "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+    return re.compile(f"[^{body}]+")
+
+
+_SCRIPT_LETTERS = {  # what is not a letter of the script, removed (in C) to count what is
+    "Geor": _not_letters_of((0x10A0, 0x10FF), (0x1C90, 0x1CBF)),
+    "Armn": _not_letters_of((0x0530, 0x058F), (0xFB13, 0xFB17)),
+    "Cyrl": _not_letters_of((0x0400, 0x052F)),
+    "Latn": _not_letters_of((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x259, 0x259)),
+}
+
+
+def _script_counts(text: str) -> Counter[str]:
+    """Letters per script."""
+    counts: Counter[str] = Counter()
+    for script, not_letters in _SCRIPT_LETTERS.items():
+        if n := len(not_letters.sub("", text)):
+            counts[script] = n
+    if other := sum(map(str.isalpha, text)) - sum(counts.values()):
+        counts["other"] = other
     return counts
 
 
@@ -125,7 +139,7 @@ def detect_language(text: str) -> str:
 
 
 def _cyrillic(sample: str, words: list[str]) -> str:
-    letters = Counter(c for c in sample if c.isalpha())
+    letters = Counter(filter(str.isalpha, sample))
     total = sum(letters.values()) or 1
     hits = _stopword_hits(words, ("ru", "uz", "kk", "ky", "tg"))
     score: dict[str, float] = {lang: 2.0 * n for lang, n in hits.items()}
@@ -156,7 +170,7 @@ def _latin(sample: str, words: list[str]) -> str:
     so our scorer decides alone only on evidence no other language gives (a letter unique to the language,
     or Uzbek's o'/g'). Otherwise langdetect decides, and our scorer is the fallback when it is unsure.
     """
-    letters = Counter(c for c in sample if c.isalpha())
+    letters = Counter(filter(str.isalpha, sample))
     total = sum(letters.values()) or 1
     hits = _stopword_hits(words, ("en", "uz", "az", "ro"))
     score: dict[str, float] = {lang: 2.0 * n for lang, n in hits.items()}

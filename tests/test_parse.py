@@ -93,6 +93,17 @@ def test_dates_in_several_languages() -> None:
     assert find_dates(text) == ["2024-03-05", "2024-03-12", "2024-04-01", "2023-05-03", "2024-03-25"]
 
 
+def test_worded_dates_are_found_wherever_their_year_stands() -> None:
+    """Month names are matched only around the years a text names (a page of numbers stays cheap): a date at
+    the start or end of a long text, a day far from its month, two dates sharing one stretch, none cut."""
+    filler = " ".join(f"item {i} costs {i * 7} sum, room {i % 40}" for i in range(400))
+    text = (f"12 марта 2024 г. {filler} 2025 yil 3-sentyabr, {filler} Posted on 7          March    2026. "
+            f"and August 2026 {filler} 30 december 2026")
+    assert find_dates(text) == ["2024-03-12", "2025-09-03", "2026-03-07", "2026-08-01", "2026-12-30"]
+    assert find_dates(f"{filler} September 30, 2025") == ["2025-09-30"]
+    assert find_dates(f"{filler} 1999 {filler}") == []
+
+
 def test_not_html_and_broken_input() -> None:
     assert parse(b"%PDF-1.4 ...", content_type="application/pdf") is None
     assert parse(b'{"a": 1}', content_type="application/json") is None
