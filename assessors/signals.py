@@ -205,6 +205,13 @@ class SiteSignals:
             elif key not in self._links:
                 self._links[key] = (page, link)
 
+    @cached_property
+    def _link_rows(self) -> list[tuple[PageDoc, Link, str, bool]]:
+        """Every distinct link with its label and whether it is in the home page's menus, header or footer:
+        each concept's search walks them all."""
+        return [(page, link, link.label, self.is_home(page) and link.region in CHROME_REGIONS)
+                for page, link in self._links.values()]  # fmt: skip
+
     # ------------------------------------------------------------------ primitives
 
     @cached_property
@@ -287,13 +294,17 @@ class SiteSignals:
     def index_pages(self, concepts: Iterable[str] | None = None) -> None:
         """Match every concept against every page's title, headings and text once, page by page.
 
-        The short strings of a page (title, headings) and, at the end, the site's distinct link labels are
+        The short strings of a page (title, headings) and, at the end, the site's distinct link labels (those
+        of links that lead nowhere too) are
         matched as one joined text per concept (fewer, larger lexicon calls), and page-major order keeps the
         lexicon's per-text preparation (case folding, transliteration, word index) computed once per text
         rather than once per concept; later finds are dict lookups.
         """
         wanted = [c for c in (concepts or self.lexicon.concepts) if c in self.lexicon.concepts]
-        labels = sorted({link.label for _, link in self._links.values() if link.label})
+        dead = [link for page in self.site.pages for link in page.dead_links]
+        dead += [link for _page, link in self.broken_links]
+        labels = sorted({link.label for _, link in self._links.values() if link.label}
+                        | {link.label for link in dead if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
             self._index_batch([page.title, *(h.text for h in page.headings[:60])], wanted)
             self._index_batch([self.scan_text(page)], wanted)
@@ -436,21 +447,23 @@ class SiteSignals:
                 found[k] = Candidate(url=url, concept=concept, page=page or self.page_for(url))
             return found[k]
 
-        for page, link in self._links.values():
-            label = link.label
-            chrome = self.is_home(page) and link.region in CHROME_REGIONS
+        for page, link, label, chrome in self._link_rows:
+            best = self.best_match(concept, label, page) if label else None
+            pattern = self.url_match(concept, link.url)
+            if best is None and pattern is None:
+                continue  # most links, for most concepts
             ev = Evidence(
                 url=page.url_key, selector=link.selector, snippet=(label or link.url)[:SNIPPET_CHARS],
                 note=f"link to {link.url}" + (f" in the home page {link.region}" if chrome else ""),
             )  # fmt: skip
-            if label and (best := self.best_match(concept, label, page)):
+            if best is not None:
                 m, factor = best
                 if len(label) <= ANCHOR_SHORT_LABEL or m.start < ANCHOR_HEAD_CHARS:
                     weight = W_ANCHOR * factor + (W_CHROME_BONUS if chrome else 0.0)
                     cand(link.url, None).hits.append(Hit("anchor", weight, ev, m.term))
                 else:  # deep in a card's description ("... and help with a rent shortfall"): a mention
                     cand(link.url, None).hits.append(Hit("anchor-text", W_TEXT * factor / 2, ev, m.term))
-            if pattern := self.url_match(concept, link.url):
+            if pattern is not None:
                 cand(link.url, None).hits.append(Hit("link-url", W_LINK_URL, ev, pattern))
 
         for page in [*self.site.pages, *self.site.outside_pages]:

@@ -126,7 +126,7 @@ def _term_key(term: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", term).translate(_PREP_TABLE).lower().split())
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)  # every concept walks every link: a smaller cache is emptied before the next concept
 def _url_target(url: str) -> str | None:
     """Host, path and query of a URL, decoded and prepared for URL patterns (one URL meets every concept)."""
     try:
@@ -245,6 +245,30 @@ def url_regex(pattern: str) -> str:
         return pattern[3:]
     body = "".join(rf"[^{_URL_TOKEN_SEP}]*" if c == "*" else re.escape(c) for c in pattern.lower().strip("/"))
     return rf"(?:^|(?<=[{_URL_TOKEN_SEP}])){body}(?=[{_URL_TOKEN_SEP}]|$)"
+
+
+@dataclass
+class _UrlPatterns:
+    """A concept's URL patterns, compiled, each with the longest piece of text it cannot match without
+    (None for re: patterns): most links meet most concepts nowhere, and a substring test says so quickly."""
+
+    each: list[tuple[str, re.Pattern[str], str | None]]
+
+    @classmethod
+    def build(cls, patterns: list[str]) -> _UrlPatterns:
+        return cls([(p, re.compile(url_regex(p)), _url_literal(p)) for p in patterns])
+
+    def match(self, target: str) -> str | None:
+        for pattern, rx, literal in self.each:
+            if (literal is None or literal in target) and rx.search(target):
+                return pattern
+        return None
+
+
+def _url_literal(pattern: str) -> str | None:
+    if pattern.startswith("re:"):
+        return None
+    return max(pattern.lower().strip("/").split("*"), key=len) or None
 
 
 @dataclass
@@ -420,7 +444,7 @@ class Lexicon:
         self._entries = dict(entries)
         self._options = dict(options)
         self._compiled: dict[tuple[str, tuple[str, ...], bool], _Compiled] = {}
-        self._url: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        self._url: dict[str, _UrlPatterns] = {}
 
     # ---- loading
 
@@ -503,15 +527,9 @@ class Lexicon:
         """The URL pattern of `concept` that matches `url` (host, path and query, decoded), else None."""
         compiled = self._url.get(concept)
         if compiled is None:
-            compiled = [(p, re.compile(url_regex(p))) for p in self.url_patterns(concept)]
-            self._url[concept] = compiled
+            compiled = self._url[concept] = _UrlPatterns.build(self.url_patterns(concept))
         target = _url_target(url)
-        if target is None:
-            return None
-        for pattern, rx in compiled:
-            if rx.search(target):
-                return pattern
-        return None
+        return None if target is None else compiled.match(target)
 
     def _compile(self, concept: str, langs: tuple[str, ...], latin: bool) -> _Compiled:
         """A concept's terms in several languages. latin=True: the Uzbek pass over latinised text."""
