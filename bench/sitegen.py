@@ -25,12 +25,14 @@ def _paragraph(rng: random.Random) -> str:
 
 
 _BODY_TAG = re.compile(rb"<body\b[^>]*>", re.I)
+_HEAD_TAG = re.compile(rb"<head\b[^>]*>", re.I)
+_TITLE_END = re.compile(rb"</title>", re.I)
 
 
-def _nav(i: int, pages: int, rng: random.Random) -> str:
+def _nav(i: int, pages: int, rng: random.Random, base_url: str = "") -> str:
     # Page i links to the next page (so every page is reachable) and to random others.
     targets = {(i + 1) % pages} | {rng.randrange(pages) for _ in range(LINKS_PER_PAGE - 1)}
-    prefix = "" if i == 0 else "../"
+    prefix = base_url if base_url else ("" if i == 0 else "../")
     links = "\n".join(f'    <li><a href="{prefix}{page_name(t)}">Page {t}</a></li>' for t in sorted(targets))
     return f"  <nav><ul>\n{links}\n  </ul></nav>\n"
 
@@ -44,9 +46,15 @@ def _page(i: int, pages: int, rng: random.Random) -> str:
     )
 
 
-def _real_page(i: int, pages: int, rng: random.Random, source: bytes) -> bytes:
-    """A saved page with the site's links put first in its body (its own links stay as they were)."""
-    nav = _nav(i, pages, rng).encode()
+def _real_page(i: int, pages: int, rng: random.Random, source: bytes, base_url: str) -> bytes:
+    """A saved page with the site's links (absolute) put first in its body, its title and a line naming the copy
+    (the parse step keeps one page of each text: a portal of copies would shrink to the corpus). Its own relative
+    links point at its original site through a <base>, so the crawl reads the pages, not thousands of 404s."""
+    nav = (_nav(i, pages, rng, base_url) + f"  <p>Copy {i} of this page.</p>\n").encode()
+    source = _TITLE_END.sub(f" (copy {i})</title>".encode(), source, count=1)
+    base = b'<base href="https://saved-page.invalid/">'
+    head = _HEAD_TAG.search(source)
+    source = source[: head.end()] + base + source[head.end() :] if head else base + source
     body = _BODY_TAG.search(source)
     return source[: body.end()] + nav + source[body.end() :] if body else nav + source
 
@@ -63,9 +71,12 @@ def generate_site(
     sources = sorted(Path(corpus).glob("*.htm*")) if corpus else []
     if corpus and not sources:
         raise ValueError(f"no .html files in {corpus}")
+    if corpus and not base_url:
+        raise ValueError("a site built from saved pages needs its base_url (the links must be absolute)")
     for i in range(pages):
         if sources and i > 0:
-            (dest / page_name(i)).write_bytes(_real_page(i, pages, rng, sources[(i - 1) % len(sources)].read_bytes()))
+            source = sources[(i - 1) % len(sources)].read_bytes()
+            (dest / page_name(i)).write_bytes(_real_page(i, pages, rng, source, base_url))
         else:
             (dest / page_name(i)).write_text(_page(i, pages, rng), encoding="utf-8")
     locs = "\n".join(f"  <url><loc>{base_url}{page_name(i)}</loc></url>" for i in range(pages))

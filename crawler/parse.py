@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterable
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -180,12 +181,32 @@ def _month_table() -> tuple[dict[str, int], list[str]]:
     return forms, sorted(set(year_words), key=len, reverse=True)
 
 
+def _trie_regex(words: Iterable[str]) -> str:
+    """One alternation of many words as a trie ("jan(?:uary|var)?"...): the regular expression engine tries
+    each letter once instead of every word in turn. Longer words are tried first, as in a longest-first list."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 @cache
 def _worded_date_patterns() -> list[tuple[re.Pattern[str], tuple[str, str, str]]]:
     forms, year_words = _month_table()
     if not forms:
         return []
-    months = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    months = _trie_regex(forms)
     yw = "|".join(re.escape(w) for w in year_words) or "(?!)"
     sep = r"[\s\-.,]*"
     flags = re.I | re.U
@@ -208,7 +229,7 @@ def _month_year_pattern() -> re.Pattern[str] | None:
     forms, _ = _month_table()
     if not forms:
         return None
-    months = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    months = _trie_regex(forms)
     return re.compile(rf"\b({months})\b\.?,?\s+(\d{{4}})\b", re.I | re.U)
 
 
@@ -262,7 +283,7 @@ def find_dates(text: str, limit: int = MAX_DATES) -> list[str]:
         day, month = (b, a) if b > 12 >= a else (a, b)  # 03/25/2024 is US order
         add(m.start(), _iso(y, month, day))
     forms, _ = _month_table()
-    spans: list[tuple[int, int]] = []
+    dated = bytearray(len(text))  # 1 where a full worded date stands
     windows = _year_windows(text)
     for pattern, order in _worded_date_patterns():
         for m in (m for a, b in windows for m in pattern.finditer(text, a, b)):
@@ -270,11 +291,11 @@ def find_dates(text: str, limit: int = MAX_DATES) -> list[str]:
             month = forms.get(parts["m"].lower())
             if month:
                 add(m.start(), _iso(int(parts["y"]), month, int(parts["d"])))
-                spans.append(m.span())
+                dated[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     if month_year := _month_year_pattern():
         for m in (m for a, b in windows for m in month_year.finditer(text, a, b)):
             month = forms.get(m.group(1).lower())  # "August 2026": the month as a whole, dated by its first day
-            if month and not any(a < m.end() and m.start() < b for a, b in spans):
+            if month and dated.find(1, m.start(), m.end()) < 0:
                 add(m.start(), _iso(int(m.group(2)), month, 1))
     for _, value in sorted(hits):
         found.setdefault(value, None)
@@ -297,6 +318,10 @@ class _Paths:
         self.unique_ids = {i for i, n in counts.items() if n == 1 and _CSS_IDENT.match(i)}
         self.index: dict[Any, int] = {}
         self.cache: dict[Any, str] = {}
+        self.regions: dict[Any, _Above] = {}
+
+    def region(self, el: Any) -> str:
+        return region_of(el, self.regions)
 
     def _nth(self, el: Any) -> int:
         if el not in self.index:
@@ -326,10 +351,17 @@ class _Paths:
         return sel
 
 
+_CLASS_TOKEN_SEP = re.compile(r"[-_\s]+")
+
+
 def _class_region(el: Any) -> Region | None:
-    names = [el.get("id") or "", *(el.get("class") or "").split()]
-    for name in names:
-        tokens = [t for t in re.split(r"[-_\s]+", name.lower()) if t]
+    return _region_of_names(el.get("id") or "", el.get("class") or "")
+
+
+@lru_cache(maxsize=4096)
+def _region_of_names(el_id: str, classes: str) -> Region | None:
+    for name in (el_id, *classes.split()):
+        tokens = [t for t in _CLASS_TOKEN_SEP.split(name.lower()) if t]
         if not tokens:
             continue
         if tokens[0] in REGION_BY_CLASS_TOKEN:
@@ -339,19 +371,36 @@ def _class_region(el: Any) -> Region | None:
     return None
 
 
-def region_of(el: Any) -> str:
-    """The page region of an element: a footer anywhere above wins, else the nearest landmark."""
-    nearest: Region | None = None
-    for anc in el.iterancestors():
+_Above = tuple[bool, "Region | None"]  # (a footer at or above, the nearest landmark at or above)
+
+
+def region_of(el: Any, memo: dict[Any, _Above] | None = None) -> str:
+    """The page region of an element: a footer anywhere above wins, else the nearest landmark.
+
+    memo (one per document) keeps what was found above each ancestor: a page's links share their menus."""
+    parent = el.getparent()
+    footer, nearest = _above(parent, {} if memo is None else memo) if parent is not None else (False, None)
+    if footer:
+        return Region.FOOTER.value
+    return (nearest or Region.OTHER).value
+
+
+def _above(el: Any, memo: dict[Any, _Above]) -> _Above:
+    chain: list[Any] = []
+    node = el
+    while node is not None and node not in memo:
+        chain.append(node)
+        node = node.getparent()
+    footer, nearest = memo[node] if node is not None else (False, None)
+    for anc in reversed(chain):  # from the top down
         tag = anc.tag if isinstance(anc.tag, str) else ""
         region = REGION_BY_TAG.get(tag) or REGION_BY_ROLE.get((anc.get("role") or "").strip().lower())
         if region is None and tag not in ("html", "body"):
             region = _class_region(anc)
-        if region is Region.FOOTER:
-            return Region.FOOTER.value
-        if region is not None and nearest is None:
-            nearest = region
-    return (nearest or Region.OTHER).value
+        footer = footer or region is Region.FOOTER
+        nearest = region if region is not None else nearest
+        memo[anc] = (footer, nearest)
+    return footer, nearest
 
 
 def _text_of(el: Any) -> str:
@@ -533,7 +582,7 @@ def _parse_form(
         fields=fields,
         submit_text=submit_text,
         role=(form.get("role") or "").strip().lower(),
-        region=region_of(form),
+        region=paths.region(form),
         rejected=form_rejection(fields, raw_action, same_page and static and not hidden, has_submit),
     )
 
@@ -710,7 +759,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
     for h in root.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")[:MAX_HEADINGS]:
         text = _text_of(h)
         if text:
-            page.headings.append(Heading(int(h.tag[1]), text, region_of(h)))
+            page.headings.append(Heading(int(h.tag[1]), text, paths.region(h)))
 
     seen_docs: set[str] = set()
     internal_by_netloc: dict[str, bool] = {}
@@ -722,7 +771,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
         if dead := dead_href(raw, anchors):
             if len(page.dead_links) < MAX_LINKS:
                 page.dead_links.append(Link(
-                    url=(raw or "").strip()[:200], text=_text_of(a)[:500], region=region_of(a),
+                    url=(raw or "").strip()[:200], text=_text_of(a)[:500], region=paths.region(a),
                     title=collapse(a.get("title"))[:300], aria_label=collapse(a.get("aria-label"))[:300],
                     selector=paths.selector(a), dead=dead,
                 ))  # fmt: skip
@@ -736,7 +785,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
         link = Link(
             url=href,
             text=_text_of(a)[:500],
-            region=region_of(a),
+            region=paths.region(a),
             title=collapse(a.get("title"))[:300],
             aria_label=collapse(a.get("aria-label"))[:300],
             rel=collapse(a.get("rel")),
