@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from losi.browser import chromium_available
+from losi.devservers import ServerUnavailable, postgres_server
 from losi.localserve import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,3 +34,14 @@ def serve() -> Iterator:
 
 
 requires_browser = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed (make setup)")
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL server on 127.0.0.1 for the tests of one module (skipped where it is not installed)."""
+    pytest.importorskip("psycopg")
+    try:
+        with postgres_server() as url:
+            yield url
+    except ServerUnavailable as exc:
+        pytest.skip(str(exc))

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from losi.devservers import ServerUnavailable, postgres_server, redis_server
+from losi.devservers import ServerUnavailable, redis_server
 from losi.localserve import LocalServer
 from losi.models import Finding, PortalConfig, Verdict
 from losi.procs import descendants, kill_tree
@@ -52,13 +52,8 @@ def broker(redis_url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def db() -> Iterator[str]:
-    pytest.importorskip("psycopg")
-    try:
-        with postgres_server() as url:
-            yield url
-    except ServerUnavailable as exc:
-        pytest.skip(str(exc))
+def db(postgres_url: str) -> str:
+    return postgres_url
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from losi.devservers import ServerUnavailable, postgres_server
 from losi.models import Evidence, Finding, PortalConfig, Verdict
 from losi.store import Review, Store, StoreError
 
@@ -59,16 +57,6 @@ def test_failed_write_leaves_previous_findings(tmp_path: Path) -> None:
 def test_unopenable_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open the store"):
         Store("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    pytest.importorskip("psycopg")
-    try:
-        with postgres_server() as url:
-            yield url
-    except ServerUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
