@@ -212,6 +212,14 @@ class SiteSignals:
         return [(page, link, link.label, self.is_home(page) and link.region in CHROME_REGIONS)
                 for page, link in self._links.values()]  # fmt: skip
 
+    @cached_property
+    def _dead_links(self) -> list[tuple[PageDoc, Link, str]]:
+        """Every link that leads nowhere, with why: '#', javascript:, a missing anchor, an error page."""
+        dead = [(page, link, link.dead) for page in self.site.pages for link in page.dead_links]
+        dead += [(page, link, f"an error page (HTTP {self.site.broken.get(link.url, 'error')})")
+                 for page, link in self.broken_links]  # fmt: skip
+        return dead
+
     # ------------------------------------------------------------------ primitives
 
     @cached_property
@@ -295,16 +303,13 @@ class SiteSignals:
         """Match every concept against every page's title, headings and text once, page by page.
 
         The short strings of a page (title, headings) and, at the end, the site's distinct link labels (those
-        of links that lead nowhere too) are
-        matched as one joined text per concept (fewer, larger lexicon calls), and page-major order keeps the
-        lexicon's per-text preparation (case folding, transliteration, word index) computed once per text
-        rather than once per concept; later finds are dict lookups.
+        of links that lead nowhere too) are matched as one joined text per concept (fewer, larger lexicon
+        calls), and page-major order keeps the lexicon's per-text preparation (case folding, transliteration,
+        word index) computed once per text rather than once per concept; later finds are dict lookups.
         """
         wanted = [c for c in (concepts or self.lexicon.concepts) if c in self.lexicon.concepts]
-        dead = [link for page in self.site.pages for link in page.dead_links]
-        dead += [link for _page, link in self.broken_links]
         labels = sorted({link.label for _, link in self._links.values() if link.label}
-                        | {link.label for link in dead if link.label})  # fmt: skip
+                        | {link.label for _, link, _why in self._dead_links if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
             self._index_batch([page.title, *(h.text for h in page.headings[:60])], wanted)
             self._index_batch([self.scan_text(page)], wanted)
@@ -388,10 +393,7 @@ class SiteSignals:
         """Links named for the concepts that lead nowhere: '#', javascript:, a missing anchor, an error page."""
         concepts = tuple(concepts)
         found: dict[str, Evidence] = {}
-        dead = [(page, link, link.dead) for page in self.site.pages for link in page.dead_links]
-        dead += [(page, link, f"an error page (HTTP {self.site.broken.get(link.url, 'error')})")
-                 for page, link in self.broken_links]  # fmt: skip
-        for page, link, why in dead:
+        for page, link, why in self._dead_links:
             label = link.label
             if not label or label.lower() in found or not any(self.find(c, label) for c in concepts):
                 continue

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assessors.bundle import BundlePart, merge_sites
 from assessors.site import Site
@@ -83,13 +83,10 @@ def assess_country(
     """Crawl every site of the bundle (each within its own limits), probe the national portal, assess the
     bundle. The same caps and stage events as one portal (losi.pipeline.assess_portal): a parallel run
     watches each stage against its cap, and the assessment stops at limits.assess_seconds."""
-    from losi.pipeline import HARD_STOP_GRACE_SECONDS, PortalOutcome, _not_assessed, _note_caps, _probes_for
+    from losi.pipeline import PortalOutcome, _not_assessed, _probes_for, assess_within, stage_events
 
     progress = options.progress
-
-    def tell(**fields: Any) -> None:
-        if options.events is not None:
-            options.events(portal.id, fields)
+    tell = stage_events(options, portal.id)
 
     files = portal_files(options.data_dir, run_id, portal.id)
     files.root.mkdir(parents=True, exist_ok=True)
@@ -125,18 +122,7 @@ def assess_country(
         # the assessment cap covers parsing every site and checking the items, not the crawls and probes between
         assessing = parsing.resume()
         tell(stage="assess", cap=assessing.remaining())
-        from assessors.engine import assess_site
-
-        try:
-            with time_limit(assessing.remaining() + HARD_STOP_GRACE_SECONDS, assessing.reason):
-                findings = assess_site(bundle, catalog, assessing)
-        except CapReached as exc:
-            from losi.pipeline import unassessed_findings
-
-            findings = unassessed_findings(catalog, str(exc))
-        if assessing.expired() and not assessing.hit:
-            caps.append(assessing.reason)
-        _note_caps(findings, caps)
+        findings = assess_within(bundle, catalog, assessing, caps)
         store.save_findings(run_id, portal.id, catalog.id, findings)
         reasons = [*(f"not reached: {p.label()}: {p.reason}" for p in unreached), *caps]
         reason = "; ".join(reasons)

@@ -187,9 +187,7 @@ def assess_portal(
     def say(line: str) -> None:
         progress(f"{prefix}: {line}")
 
-    def tell(**fields: Any) -> None:
-        if options.events is not None:
-            options.events(portal.id, fields)
+    tell = stage_events(options, portal.id)
 
     files = portal_files(options.data_dir, run_id, portal.id)
     files.root.mkdir(parents=True, exist_ok=True)
@@ -235,18 +233,9 @@ def assess_portal(
         assessing = Deadline(assessing.seconds, assessing.stage, started=time.monotonic() - seconds["parse"],
                              hit=assessing.hit)  # fmt: skip
         tell(stage="assess", cap=assessing.remaining())
-        from assessors.engine import assess_site
-
         assess_started = time.monotonic()
-        try:
-            with time_limit(assessing.remaining() + HARD_STOP_GRACE_SECONDS, assessing.reason):
-                findings = assess_site(site, catalog, assessing)
-        except CapReached as exc:  # stopped inside the signals every rule shares: nothing was decided
-            findings = unassessed_findings(catalog, str(exc))
+        findings = assess_within(site, catalog, assessing, caps)
         seconds["assess"] = round(time.monotonic() - assess_started, 2)
-        if assessing.expired() and not assessing.hit:
-            caps.append(assessing.reason)
-        _note_caps(findings, caps)
         store.save_findings(run_id, portal.id, catalog.id, findings)
         store.set_portal_status(run_id, portal.id, "assessed", reason="; ".join(caps))
         met = sum(f.verdict == Verdict.MET for f in findings)
@@ -264,6 +253,32 @@ def assess_portal(
             f"internal error while assessing: {type(exc).__name__}: {exc} (details in {files.root}/error.txt)"
         )
         return _not_assessed(store, run_id, portal, catalog, reason, prefix, progress, tell)
+
+
+def stage_events(options: RunOptions, portal_id: str) -> Callable[..., None]:
+    """tell(stage=..., cap=..., pages=...): a portal's progress for the live display and a parallel run."""
+
+    def tell(**fields: Any) -> None:
+        if options.events is not None:
+            options.events(portal_id, fields)
+
+    return tell
+
+
+def assess_within(site: Site, catalog: Catalog, assessing: Deadline, caps: list[str]) -> list[Finding]:
+    """Every indicator, within what is left of the assessment cap; the caps reached (`caps`, this one added
+    when it ran out) are noted on the findings they may have left undecided."""
+    from assessors.engine import assess_site
+
+    try:
+        with time_limit(assessing.remaining() + HARD_STOP_GRACE_SECONDS, assessing.reason):
+            findings = assess_site(site, catalog, assessing)
+    except CapReached as exc:  # stopped inside the signals every rule shares: nothing was decided
+        findings = unassessed_findings(catalog, str(exc))
+    if assessing.expired() and not assessing.hit:
+        caps.append(assessing.reason)
+    _note_caps(findings, caps)
+    return findings
 
 
 def _note_caps(findings: list[Finding], caps: list[str]) -> None:
