@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from assessors.axe import CSS_PATH_JS, axe_version, run_extra_checks, summarize_violations
-from assessors.browser_pool import NoBrowser, PagePool, chromium, close_quietly, new_page, run_sync
+from assessors.browser_pool import NEW_PAGE_SECONDS, NoBrowser, PagePool, chromium, close_quietly, new_page, run_sync
 from assessors.engines import LAYOUT_FUNCTION_JS, MIN_READABLE_PX, render_in_engines
 from assessors.site import Site
 from assessors.templates import SharedTemplates, run_axe_once_per_template
@@ -45,6 +45,7 @@ STEP_SECONDS = {"contexts": 30.0, "home": 90.0, "browsers": 180.0, "mobile": 75.
                 "search": 75.0, "advanced-search": 75.0, "axe-page": 75.0, "vnu": 180.0}  # fmt: skip
 MAX_STYLESHEETS = 40  # stylesheets validated for #209 (linked, inline and imported); more are listed as not checked
 MAX_FETCH_BYTES = 5_000_000
+MAX_BROWSER_LAUNCHES = 3  # a Chromium that crashes mid-probes is started again, at most this often
 BROWSER_PROBES = ("mobile", "search", "advanced-search", "axe", "https", "timing", "browsers", "sitemap-xml")
 CERT_FIELDS = ("issuer", "protocol", "subjectName", "validFrom", "validTo")
 KEY_REGIONS = (Region.HEADER.value, Region.NAV.value, Region.FOOTER.value)
@@ -310,28 +311,59 @@ def run_probes(
     return out
 
 
+class BrowserCrashed(Exception):
+    """Chromium went away during a probe; the probes not yet done run again in a new browser."""
+
+
 class _Steps:
-    """Runs each probe within its own deadline and the probe set's cap, recording a result or the reason."""
+    """Runs each probe within its own deadline and the probe set's cap, recording a result or the reason.
+
+    A probe whose browser died under it does not count as done: its result is replaced by the crash and
+    BrowserCrashed ends this browser's sequence, so the next browser runs it (and what follows) again."""
 
     def __init__(self, out: dict[str, Any], say: Progress, deadline: Deadline):
         self.out, self.say, self.deadline = out, say, deadline
+        self.done: set[str] = set()
+        self.browser: Any = None
 
-    async def run(self, name: str, make: Callable[[], Any], seconds: float, into: dict[str, Any] | None = None) -> bool:
-        """True when the probe answered (with a result or an error of its own); False when it missed a deadline."""
+    async def run(self, name: str, make: Callable[[], Any], seconds: float, into: dict[str, Any] | None = None,
+                  again: bool = False) -> bool:  # fmt: skip
+        """True when the probe answered (with a result or an error of its own); False when it missed a deadline.
+
+        A probe done in an earlier browser is skipped unless `again` (the home page is loaded in each)."""
+        if name in self.done and not again:
+            return True
         target = self.out if into is None else into
         self.say(f"probe {name}")
         if self.deadline.expired():
             target[name] = {"error": f"not run: {self.deadline.reason}", "capped": True}
             return False
+        answered = True
         try:
             target[name] = await bounded(make(), self.deadline.within(seconds), f"probe {name}")
         except CallTimeout as exc:
             why = f"{exc} ({self.deadline.reason})" if self.deadline.expired() else str(exc)
             target[name] = {"error": why, "capped": True}
-            return False
+            answered = False
         except Exception as exc:
             target[name] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
-        return True
+        if self.browser is not None and not await _alive(self.browser):
+            target[name] = {"error": "Chromium crashed during this probe", "crashed": True}
+            raise BrowserCrashed(name)
+        self.done.add(name)
+        return answered
+
+
+async def _alive(browser: Any) -> bool:
+    """Whether the browser still answers: a crash shows as failed page calls before Playwright notices it."""
+    if not browser.is_connected():
+        return False
+    try:
+        context = await bounded(browser.new_context(), NEW_PAGE_SECONDS, "checking that Chromium answers")
+    except Exception:
+        return False
+    await close_quietly(context)
+    return True
 
 
 async def _fresh_page(context: Any, page: Any) -> Any:
@@ -343,18 +375,43 @@ async def _fresh_page(context: Any, page: Any) -> Any:
 async def _run_all(
     site: Site, files: PortalFiles, say: Progress, axe_pages: int, out: dict[str, Any], deadline: Deadline
 ) -> None:
-    home = site.home_url
+    """The probes in one browser; when Chromium crashes, a new one runs the probes not yet done."""
     files.screenshots.mkdir(parents=True, exist_ok=True)
     steps = _Steps(out, say, deadline)
+    vnu: dict[str, asyncio.Task[dict[str, Any]]] = {}
+    crashes: list[str] = []
+    while True:
+        try:
+            await _run_in_browser(site, files, say, axe_pages, out, steps, vnu)
+            return
+        except BrowserCrashed as crash:
+            crashes.append(str(crash))
+            out.setdefault("browser", {})["crashes"] = list(crashes)
+            if len(crashes) >= MAX_BROWSER_LAUNCHES or deadline.expired():
+                say(f"probes: Chromium crashed {len(crashes)} times; the probes not done are left")
+                for name in (*BROWSER_PROBES, "vnu"):
+                    if name not in steps.done:
+                        out.setdefault(name, {"error": f"not run: Chromium crashed {len(crashes)} times"})
+                return
+            say(f"probes: Chromium crashed during probe {crash}; starting it again for the probes not done")
+
+
+async def _run_in_browser(
+    site: Site, files: PortalFiles, say: Progress, axe_pages: int, out: dict[str, Any], steps: _Steps,
+    vnu: dict[str, asyncio.Task[dict[str, Any]]],
+) -> None:  # fmt: skip
+    home = site.home_url
+    deadline = steps.deadline
     async with chromium() as browser:
-        out["browser"] = {"engine": "chromium", "version": browser.version}
+        out.setdefault("browser", {}).update({"engine": "chromium", "version": browser.version})
+        steps.browser = browser
         allowed = private_allowed(site.portal)
         desktop, phone = await bounded(_open_contexts(browser, allowed), STEP_SECONDS["contexts"], "opening contexts")
-        vnu_task: asyncio.Task[dict[str, Any]] | None = None
         try:
             page = await new_page(desktop)
             loaded: dict[str, Any] = {}
-            if not await steps.run("home", lambda: _load_home(page, home, files), STEP_SECONDS["home"], loaded):
+            if not await steps.run("home", lambda: _load_home(page, home, files), STEP_SECONDS["home"], loaded,
+                                   again=True):  # fmt: skip
                 page = await _fresh_page(desktop, page)
             state = loaded.get("home") or {}
             if cert_error := re.search(r"net::ERR_CERT_[A-Z_]+", str(state.get("error", ""))):
@@ -367,19 +424,22 @@ async def _run_all(
                 page = await new_page(desktop)
                 cert = cert_error.group(0)
                 if not await steps.run("home", lambda: _load_home(page, home, files, cert), STEP_SECONDS["home"],
-                                       loaded):  # fmt: skip
+                                       loaded, again=True):  # fmt: skip
                     page = await _fresh_page(desktop, page)
                 state = loaded.get("home") or {}
             if "error" in state:
                 for name in ("https", "timing", "browsers"):
                     out[name] = {"error": f"home page did not load: {state['error']}"}
             else:
-                out["https"] = state["https"]
-                out["timing"] = state["timing"]
+                if "browsers" not in steps.done:  # a page loaded in a later browser does not replace the first
+                    out["https"] = state["https"]
+                    out["timing"] = state["timing"]
                 if not await steps.run("browsers", lambda: _browsers_probe(state, page, home, files, allowed),
                                        STEP_SECONDS["browsers"]):  # fmt: skip
                     page = await _fresh_page(desktop, page)
-            vnu_task = asyncio.create_task(asyncio.to_thread(_vnu_probe, state, home, allowed))
+            if "vnu" not in vnu:
+                vnu["vnu"] = asyncio.create_task(asyncio.to_thread(_vnu_probe, state, home, allowed))
+            vnu_task = vnu["vnu"]
 
             async def mobile() -> dict[str, Any]:
                 return await _mobile_probe(page, await new_page(phone), home, files, state)
@@ -396,8 +456,10 @@ async def _run_all(
             urls = key_pages(site, axe_pages)
             axe_seconds = STEP_SECONDS["axe-page"] * max(1, len(urls)) / AXE_WORKERS + STEP_SECONDS["axe-page"]
             await steps.run("axe", lambda: _axe_probe(desktop, urls, say, deadline), axe_seconds)
+            steps.browser = None  # the validator runs outside the browser
             await steps.run("vnu", lambda: asyncio.shield(vnu_task), STEP_SECONDS["vnu"])
         finally:
+            steps.browser = None
             await close_quietly(desktop)
             await close_quietly(phone)
 

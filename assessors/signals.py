@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 import weakref
-from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,11 +26,11 @@ import yaml
 from assessors.jurisdiction import Jurisdiction
 from crawler.parse import EMAIL_RE
 from indicators.filler import is_placeholder_email, is_placeholder_phone
-from indicators.lexicon import Lexicon, TermMatch
+from indicators.lexicon import BATCH_SEP, Lexicon, TermMatch
 from losi.models import Control, Evidence, Heading, Link, PageDoc, Region
 
 if TYPE_CHECKING:
-    from assessors.site import Site
+    from assessors.site import PageIndex, Site
 
 # Weights of the signals (the strongest hit of each kind counts once per candidate).
 W_ANCHOR = 3.0  # the link's visible text / title / aria-label names the concept
@@ -56,7 +55,6 @@ TEXT_SCAN_PAGES = 400  # text-only fallback scans at most this many pages
 SNIPPET_CHARS = 160
 MIN_LINK_TEXT = 3  # shorter link texts are not looked for in a page's text
 LABEL_BATCH = 200  # link labels matched per joined text when indexing
-BATCH_SEP = "\n|\n"  # joins short texts for one lexicon call; no term can match across it
 
 LINK_SIGNALS = frozenset({"anchor", "link-url"})
 TARGET_SIGNALS = frozenset({"title", "heading", "page-url"})
@@ -77,6 +75,21 @@ def load_data(name: str) -> dict:
 @cache
 def get_lexicon() -> Lexicon:
     return Lexicon.load(None)
+
+
+def page_index(page: PageDoc) -> PageIndex:
+    """Every concept matched in a page's title, headings and searched text: the page's share of
+    SiteSignals.index_pages, done where the page is parsed (on every core) and handed over in Site.page_indexes.
+    The same texts in the same batches as index_pages, so the matches are the same."""
+    lexicon = get_lexicon()
+    concepts = list(lexicon.concepts)
+    texts: list[str] = []
+    memo: dict[tuple[str, str], list[TermMatch]] = {}
+    for strings in ([page.title, *(h.text for h in page.headings[:60])], [page.text[:TEXT_SCAN_CHARS]]):
+        todo = list(dict.fromkeys(t for t in strings if t and t not in texts and BATCH_SEP not in t))
+        memo.update(lexicon.index(todo, concepts))
+        texts.extend(todo)
+    return texts, memo
 
 
 @lru_cache(maxsize=65_536)
@@ -308,6 +321,14 @@ class SiteSignals:
         word index) computed once per text rather than once per concept; later finds are dict lookups.
         """
         wanted = [c for c in (concepts or self.lexicon.concepts) if c in self.lexicon.concepts]
+        for texts, memo in self.site.page_indexes:  # matched where the pages were parsed: only kept here
+            fresh = [t for t in texts if t not in self._indexed]
+            for text in fresh:
+                for concept in wanted:
+                    if (matches := memo.get((concept, text))) is not None:
+                        self._memo.setdefault((concept, text), []).extend(matches)
+            self._indexed.update(fresh)
+        self.site.page_indexes = []  # held once, in the memo
         labels = sorted({link.label for _, link in self._links.values() if link.label}
                         | {link.label for _, link, _why in self._dead_links if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
@@ -317,27 +338,10 @@ class SiteSignals:
             self._index_batch(labels[start : start + LABEL_BATCH], wanted)
 
     def _index_batch(self, strings: list[str], concepts: list[str]) -> None:
+        """Match the strings not matched yet (see index_pages)."""
         todo = list(dict.fromkeys(t for t in strings if t and t not in self._indexed and BATCH_SEP not in t))
-        if not todo:
-            return
-        starts: list[int] = []
-        pos = 0
-        for text in todo:
-            starts.append(pos)
-            pos += len(text) + len(BATCH_SEP)
-        joined = BATCH_SEP.join(todo)
-        for concept in concepts:
-            try:
-                found = self.lexicon.find(concept, joined) if len(todo) > 1 else self.lexicon.find(concept, todo[0])
-            except (KeyError, ValueError):
-                continue
-            for m in found:
-                at = bisect_right(starts, m.start) - 1
-                text, base = todo[at], starts[at]
-                if m.end - base > len(text):
-                    continue  # cannot happen with the separator; never attribute a match to the wrong text
-                local = replace(m, start=m.start - base, end=m.end - base)
-                self._memo.setdefault((concept, text), []).append(local)
+        for key, matches in self.lexicon.index(todo, concepts).items():
+            self._memo.setdefault(key, []).extend(matches)
         self._indexed.update(todo)
 
     def url_match(self, concept: str, url: str) -> str | None:

@@ -8,7 +8,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from indicators.lexicon import TermMatch
 from losi.models import Link, PageDoc, PortalConfig
+
+# The texts of a page matched against every concept, and (concept, text) -> matches: see signals.page_index.
+PageIndex = tuple[list[str], dict[tuple[str, str], list[TermMatch]]]
 
 
 @dataclass
@@ -26,6 +30,8 @@ class Site:
     broken: dict[str, int] = field(default_factory=dict)
     # The crawl read every page it could reach (no page, depth or time cap hit): what was not found is absent.
     crawl_complete: bool = False
+    # Concepts already matched in pages' texts where they were parsed; SiteSignals.index_pages takes them over.
+    page_indexes: list[PageIndex] = field(default_factory=list)
 
     @cached_property
     def by_url(self) -> dict[str, PageDoc]:

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.bench_stages [--pages 2000] [--no-probes] [--corpus ../shared/corpora/city-bureau]
 
-crawl (Scrapy over 127.0.0.1, politeness off, plain HTTP) -> parse (the WARC into page documents) ->
+crawl (Scrapy over 127.0.0.1, politeness off, plain HTTP) -> parse (the WARC into page documents, on every
+core up to 4 or LOSI_PARSE_WORKERS, each page's concepts matched there too) ->
 probes (the live-browser checks of the home and key pages) -> assess (every LOSI 2024 indicator) ->
 reports (CSV, JSON, XLSX, HTML from the store). Prints seconds and pages/s per stage and the peak RSS.
 `make bench` runs it on generated pages (word salad: every page goes to langdetect) and again on real saved
@@ -21,6 +22,7 @@ from pathlib import Path
 from assessors.engine import assess_site
 from bench.rss import TreeSampler
 from bench.sitegen import generate_site
+from crawler.parse_pool import parse_workers
 from crawler.runner import crawl_portal
 from indicators.catalog import load_catalog
 from losi.layout import portal_files
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         files = portal_files(Path(tmp) / "data", run_id, portal.id)
         try:
             what = f"pages built from the saved pages in {args.corpus}" if args.corpus else "generated pages of ~4 KB"
-            print(f"portal: {args.pages} {what} on {server.url}")
+            print(f"portal: {args.pages} {what} on {server.url}; parsing in {parse_workers()} process(es)")
             started = time.monotonic()
             crawl = crawl_portal(portal, files, progress=lambda line: None)
             _line("crawl", time.monotonic() - started, crawl.pages)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ _PREP_TABLE = str.maketrans(
 _DIACRITIC_CLASSES = {"ă": "[ăâa]", "â": "[âăa]", "î": "[îi]", "ș": "[șs]", "ț": "[țt]"}
 _SEPARATOR = r"(?:\s*[-–—/&:,]\s*|\s+)"
 _URL_TOKEN_SEP = r"/?&=._#\-"
+BATCH_SEP = "\n|\n"  # joins short texts for one call of Lexicon.index; no term can match across it
 WHICH_MEMO = 20_000  # matched texts remembered per term set (which term matched them)
 
 
@@ -284,8 +286,10 @@ class _TermSet:
 
     by_key: dict[str, re.Pattern[str]]
     scan: re.Pattern[str] | None  # terms whose start cannot be indexed: searched the slow way
-    terms: list[tuple[str, str, re.Pattern[str]]]  # (lang, term, full regex), longest first
+    terms: list[tuple[str, str, str]]  # (lang, term, regex), longest first: which term a match is
     named: dict[str, tuple[str, str]] = field(default_factory=dict)  # matched text -> (lang, term), memo
+    # each term's regex, compiled when a match first needs it (most terms of most concepts never match)
+    compiled: dict[int, re.Pattern[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, items: list[tuple[str, str, str, set[str] | None]]) -> _TermSet:
@@ -301,8 +305,7 @@ class _TermSet:
                 grouped.setdefault(key, []).append(rx)
         by_key = {key: re.compile(rf"(?:{'|'.join(rxs)})(?!\w)") for key, rxs in grouped.items()}
         scan = re.compile(rf"(?<!\w)(?:{'|'.join(scanned)})(?!\w)") if scanned else None
-        terms = [(lang, term, re.compile(rf"(?:{rx})(?!\w)")) for lang, term, rx, _ in items]
-        return cls(by_key, scan, terms)
+        return cls(by_key, scan, [(lang, term, rx) for lang, term, rx, _ in items])
 
     def spans(self, subject: str) -> list[tuple[int, int]]:
         index = _word_index(subject)
@@ -328,11 +331,17 @@ class _TermSet:
     def which(self, matched: str) -> tuple[str, str]:
         known = self.named.get(matched)
         if known is None:
-            known = next(((lang, term) for lang, term, rx in self.terms if rx.fullmatch(matched)),
-                         (self.terms[0][0], self.terms[0][1]))  # fmt: skip
+            known = next(((lang, term) for i, (lang, term, _) in enumerate(self.terms)
+                          if self._term_regex(i).fullmatch(matched)), (self.terms[0][0], self.terms[0][1]))  # fmt: skip
             if len(self.named) < WHICH_MEMO:
                 self.named[matched] = known
         return known
+
+    def _term_regex(self, i: int) -> re.Pattern[str]:
+        rx = self.compiled.get(i)
+        if rx is None:
+            rx = self.compiled[i] = re.compile(rf"(?:{self.terms[i][2]})(?!\w)")
+        return rx
 
 
 @dataclass
@@ -592,6 +601,33 @@ class Lexicon:
             vetoes = [(m.start, m.end) for other in c.exclude for m in self._raw_find(other, text, chosen)]
             matches = [m for m in matches if not any(vs < m.end and m.start < ve for vs, ve in vetoes)]
         return matches
+
+    def index(self, texts: list[str], concepts: Iterable[str]) -> dict[tuple[str, str], list[TermMatch]]:
+        """(concept, text) -> the concept's matches in that text (all languages), for distinct texts without
+        BATCH_SEP. Short texts are matched joined, one call per concept (fewer, larger calls: the per-text
+        preparation, case folding, transliteration and word index, is done once); no term matches across
+        the separator, so each text gets exactly the matches it has alone."""
+        memo: dict[tuple[str, str], list[TermMatch]] = {}
+        if not texts:
+            return memo
+        starts: list[int] = []
+        pos = 0
+        for text in texts:
+            starts.append(pos)
+            pos += len(text) + len(BATCH_SEP)
+        joined = BATCH_SEP.join(texts)
+        for concept in concepts:
+            try:
+                found = self.find(concept, joined) if len(texts) > 1 else self.find(concept, texts[0])
+            except (KeyError, ValueError):
+                continue
+            for m in found:
+                at = bisect_right(starts, m.start) - 1
+                text, base = texts[at], starts[at]
+                if m.end - base > len(text):
+                    continue  # cannot happen with the separator; never attribute a match to the wrong text
+                memo.setdefault((concept, text), []).append(replace(m, start=m.start - base, end=m.end - base))
+        return memo
 
     def find_any(self, concepts: Iterable[str], text: str, langs: Iterable[str] | None = None) -> list[TermMatch]:
         out: list[TermMatch] = []

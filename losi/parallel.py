@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.parse_pool import ENV as PARSE_ENV
+from crawler.parse_pool import share_cores
 from indicators.catalog import load_catalog
 from losi.models import PortalConfig, Verdict
 from losi.pipeline import PortalOutcome, RunOptions, _not_assessed, assess_portal
@@ -90,7 +92,8 @@ def assess_in_parallel(
     """Assess the portals `options.parallel` at a time; outcomes in the order of `todo`."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads (display, store)
     queue = context.Queue()
-    previous_slots = os.environ.get(SLOTS_ENV)
+    previous_slots, previous_parse = os.environ.get(SLOTS_ENV), os.environ.get(PARSE_ENV)
+    share_cores(options.parallel)
     if previous_slots is None:  # one pool for the run's crawls and probes; the workers inherit it
         os.environ[SLOTS_ENV] = BrowserSlots(options.data_dir / "browser-slots", default_size()).env_value()
     pending = deque(todo)
@@ -135,6 +138,8 @@ def assess_in_parallel(
             kill_tree(job.process.pid)
         if previous_slots is None:
             os.environ.pop(SLOTS_ENV, None)
+        if previous_parse is None:
+            os.environ.pop(PARSE_ENV, None)
     return [outcomes[portal.id] for portal, _ in todo if portal.id in outcomes]
 
 

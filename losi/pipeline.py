@@ -10,6 +10,7 @@ was captured, and the cap is named in its status and in the explanations of its 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -17,18 +18,21 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assessors.site import Site
+from assessors.site import PageIndex, Site
 from crawler.scope import Scope
 from indicators.catalog import Catalog, load_catalog
 from losi.deadline import CapReached, Deadline, time_limit
 from losi.layout import PortalFiles, portal_files
 from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict
 from losi.store import ClaimLost, Store, _safe_url
+
+if TYPE_CHECKING:
+    from crawler.captures import Capture
 
 Progress = Callable[[str], None]
 Events = Callable[[str, dict[str, Any]], None]  # (portal id, {"stage", "pages", "cap", ...}) for live displays
@@ -348,8 +352,9 @@ def load_site(portal: PortalConfig, files: PortalFiles, deadline: Deadline | Non
     """Parse every capture once into page documents; the home page comes first.
 
     With a deadline, parsing stops when it passes and keeps the pages parsed so far (deadline.hit says so)."""
+    from assessors.signals import page_index
     from crawler.captures import iter_captures
-    from crawler.parse import parse_page
+    from crawler.parse_pool import count_lines, parse_captures
 
     scope = Scope.for_portal(portal)
     inside: dict[str, PageDoc] = {}
@@ -359,43 +364,39 @@ def load_site(portal: PortalConfig, files: PortalFiles, deadline: Deadline | Non
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None
     broken: dict[str, int] = {}
-    for capture in iter_captures(files):
-        if capture.aux:  # robots.txt answered with an HTML page is not a page
-            continue
-        if capture.status >= 400:
-            broken.setdefault(capture.url, capture.status)
-            continue
-        doc = parse_page(
-            capture.body,
-            url=capture.url,
-            final_url=capture.final_url,
-            status=capture.status,
-            content_type=capture.content_type,
-            scope=scope,
-            headers=capture.headers,
-            depth=capture.depth,
-            rendered=capture.rendered,
-            fetched_at=capture.fetched_at,
-            screenshot=capture.screenshot,
-        )
-        if doc is None:
-            continue
-        digest = hashlib.blake2b(f"{doc.title}\n{doc.text}".encode(), digest_size=16).digest()
-        kept_as = seen_content.setdefault(digest, doc.url_key) if doc.text else doc.url_key
-        if kept_as != doc.url_key:
-            aliases.setdefault(doc.url_key, kept_as)  # the same page under another URL ("/" and "/index.html")
-            continue
-        target = outside if capture.outside else inside
-        previous = target.get(doc.url_key)
-        if previous is not None and not (doc.rendered and not previous.rendered):
-            continue  # keep the first capture, unless a rendered one replaces a static one
-        target[doc.url_key] = doc
-        is_home = capture.url in home_keys or (home is None and capture.depth == 0)
-        if not capture.outside and is_home and (home is None or doc.rendered or capture.url in home_keys):
-            home = doc
-        if deadline is not None and deadline.expired():
-            deadline.hit = f"parsing stopped at the {deadline.reason} after {len(inside)} pages"
-            break
+    page_indexes: list[PageIndex] = []
+
+    def pages_to_parse() -> Iterator[Capture]:
+        for capture in iter_captures(files):
+            if capture.aux:  # robots.txt answered with an HTML page is not a page
+                continue
+            if capture.status >= 400:
+                broken.setdefault(capture.url, capture.status)
+                continue
+            yield capture
+
+    expected = count_lines(files.captures)
+    with contextlib.closing(parse_captures(pages_to_parse(), scope, expected, also=page_index)) as parsed:
+        for capture, doc, index in parsed:
+            if doc is None:
+                continue
+            digest = hashlib.blake2b(f"{doc.title}\n{doc.text}".encode(), digest_size=16).digest()
+            kept_as = seen_content.setdefault(digest, doc.url_key) if doc.text else doc.url_key
+            if kept_as != doc.url_key:
+                aliases.setdefault(doc.url_key, kept_as)  # the same page under another URL ("/" and "/index.html")
+                continue
+            target = outside if capture.outside else inside
+            previous = target.get(doc.url_key)
+            if previous is not None and not (doc.rendered and not previous.rendered):
+                continue  # keep the first capture, unless a rendered one replaces a static one
+            target[doc.url_key] = doc
+            page_indexes.append(index)
+            is_home = capture.url in home_keys or (home is None and capture.depth == 0)
+            if not capture.outside and is_home and (home is None or doc.rendered or capture.url in home_keys):
+                home = doc
+            if deadline is not None and deadline.expired():
+                deadline.hit = f"parsing stopped at the {deadline.reason} after {len(inside)} pages"
+                break
     pages = list(inside.values())
     if home is not None:
         pages = [home, *[p for p in pages if p.url_key != home.url_key]]
@@ -413,6 +414,7 @@ def load_site(portal: PortalConfig, files: PortalFiles, deadline: Deadline | Non
         aliases=aliases,
         broken={url: status for url, status in broken.items() if url not in inside and url not in outside},
         crawl_complete=_read_json(files.crawl_summary).get("status") == "ok",
+        page_indexes=page_indexes,
     )
 
 

@@ -36,6 +36,7 @@ from celery.exceptions import Retry, WorkerLostError
 from celery.utils.log import get_logger, get_task_logger
 from celery.worker.request import Request
 
+from crawler.parse_pool import share_cores
 from indicators.catalog import load_catalog
 from losi.models import PortalConfig
 from losi.pipeline import PipelineError, RunOptions, _not_assessed, assess_portal
@@ -354,6 +355,7 @@ def run_worker(
     os.environ[SLOTS_ENV] = pool.env_value()  # inherited by the pool processes, their crawls and probes
     configure(broker, db_url, data_dir, visibility_seconds)
     processes = concurrency or default_concurrency()
+    share_cores(processes)
     print(f"losi worker: {processes} portal(s) at once, browser pool {pool.size} ({pool.folder}), broker "
           f"{_safe(broker)}, store {_safe(db_url)}, data {data_dir or 'as named in each run'}", flush=True)  # fmt: skip
     argv = ["worker", f"--concurrency={processes}", "--pool=prefork", f"--queues={QUEUE}", f"--loglevel={loglevel}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from assessors.registry import rule
@@ -310,6 +311,7 @@ def _main_language(site: Site) -> str:
 # --------------------------------------------------------------------------- mobile apps (#283)
 
 
+@lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
 def app_store_of(url: str) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()

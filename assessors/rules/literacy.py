@@ -82,7 +82,7 @@ def _in_footer(site: Site, page_url: str, selector: str) -> bool:
 # --------------------------------------------------------------------------- social media (#273)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
 def social_platform(url: str) -> tuple[str, bool] | None:
     """(platform, is_share_button) for a social-network URL, else None."""
     data = load_data("social.yaml")
@@ -184,17 +184,23 @@ def _widgets(site: Site, kind: str) -> list[Evidence]:
     return found
 
 
+@lru_cache(maxsize=1 << 17)
+def _messenger_name(url: str) -> str | None:
+    """The account a messenger chat link opens ("t.me/cityhall_bot" -> "cityhall_bot"), or None."""
+    parts = urlsplit(url)
+    hosts = load_data("widgets.yaml").get("messenger_chat_hosts") or []
+    if parts.scheme in ("http", "https") and _host_in(parts.hostname or "", hosts):
+        return parts.path.strip("/").split("/")[0].lower()
+    return None
+
+
 def _messenger_links(site: Site, bots: bool) -> list[Evidence]:
-    data = load_data("widgets.yaml")
-    hosts = data.get("messenger_chat_hosts") or []
-    suffix = str(data.get("bot_name_suffix") or "\0")
+    suffix = str(load_data("widgets.yaml").get("bot_name_suffix") or "\0")
     out: list[Evidence] = []
     for page, link in site.all_links():
-        parts = urlsplit(link.url)
-        if parts.scheme in ("http", "https") and _host_in(parts.hostname or "", hosts):
-            name = parts.path.strip("/").split("/")[0].lower()
-            if name and name.endswith(suffix) == bots:
-                out.append(Evidence(page.url_key, link.selector, link.label or link.url, note=f"chat: {link.url}"))
+        name = _messenger_name(link.url)
+        if name and name.endswith(suffix) == bots:
+            out.append(Evidence(page.url_key, link.selector, link.label or link.url, note=f"chat: {link.url}"))
     return out
 
 

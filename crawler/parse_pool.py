@@ -1,0 +1,205 @@
+"""Parsing a crawl's captures on every core: page documents in crawl order, from a pool of processes.
+
+Parsing is CPU-bound Python (lxml, dates, language), one page at a time; a portal of thousands of pages
+spends most of its assessment here. Pages go to worker processes in small chunks, a few chunks ahead of
+the reader, so memory holds only those in flight; the documents come back in crawl order, so the result
+is the same as parsing them one after the other. Small crawls, one core or a pool that cannot start
+(a daemonic worker process) are parsed here, in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from crawler.captures import Capture
+from crawler.parse import parse_page
+from crawler.scope import Scope
+from losi.models import PageDoc
+
+logger = logging.getLogger(__name__)
+
+ENV = "LOSI_PARSE_WORKERS"  # how many processes parse (1: in the assessing process); `losi run --parallel` divides
+MAX_WORKERS = 4
+MIN_PAGES_FOR_POOL = 200  # below this, starting the processes costs more than it saves
+CHUNK_PAGES = 16
+CHUNKS_AHEAD = 3  # per worker: chunks sent before the first comes back
+START_SECONDS = 60.0  # the pool processes starting (imports) on a busy machine
+CHUNK_SECONDS = 300.0  # a chunk not back by then (its worker hangs) is parsed here instead
+
+Parsed = tuple[Capture, PageDoc | None, Any]  # (capture, its page document, what `also` made of it)
+Also = Callable[[PageDoc], Any]
+T = TypeVar("T")
+
+
+class SharedParts:
+    """One object for each link, heading and control repeated across a portal's pages.
+
+    The template's menus and footers repeat on every page: on 3,000 pages, most of the ~160 links a page
+    holds are copies of a few hundred. Page documents hold the first copy instead (they are never changed
+    once parsed), so memory grows with what pages have of their own, not with pages times template."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple, Any] = {}
+
+    def _one(self, part: T) -> T:
+        key = (type(part), *vars(part).values())
+        return self._parts.setdefault(key, part)
+
+    def share(self, doc: PageDoc) -> PageDoc:
+        doc.links = [self._one(link) for link in doc.links]
+        doc.dead_links = [self._one(link) for link in doc.dead_links]
+        doc.documents = [self._one(link) for link in doc.documents]
+        doc.headings = [self._one(heading) for heading in doc.headings]
+        doc.controls = [self._one(control) for control in doc.controls]
+        doc.scripts = [self._one_text(src) for src in doc.scripts]
+        return doc
+
+    def _one_text(self, text: str) -> str:
+        return self._parts.setdefault((str, text), text)
+
+
+def parse_workers() -> int:
+    """Processes to parse with: LOSI_PARSE_WORKERS, else the cores (at most MAX_WORKERS)."""
+    try:
+        return max(1, int(os.environ[ENV]))
+    except (KeyError, ValueError):
+        return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def parse_capture(capture: Capture, scope: Scope) -> PageDoc | None:
+    return parse_page(
+        capture.body,
+        url=capture.url,
+        final_url=capture.final_url,
+        status=capture.status,
+        content_type=capture.content_type,
+        scope=scope,
+        headers=capture.headers,
+        depth=capture.depth,
+        rendered=capture.rendered,
+        fetched_at=capture.fetched_at,
+        screenshot=capture.screenshot,
+    )
+
+
+_job: tuple[Scope, Also | None] | None = None  # a pool process's scope and page work, set when it starts
+
+
+def _start_worker(scope: Scope, also: Also | None) -> None:
+    global _job
+    _job = (scope, also)
+
+
+def _parse_one(capture: Capture, scope: Scope, also: Also | None) -> tuple[PageDoc | None, Any]:
+    doc = parse_capture(capture, scope)
+    return doc, None if doc is None or also is None else also(doc)
+
+
+def _parse_chunk(chunk: list[Capture]) -> list[tuple[PageDoc | None, Any]]:
+    assert _job is not None
+    return [_parse_one(capture, *_job) for capture in chunk]
+
+
+def _chunks(captures: Iterable[Capture]) -> Iterator[list[Capture]]:
+    chunk: list[Capture] = []
+    for capture in captures:
+        chunk.append(capture)
+        if len(chunk) == CHUNK_PAGES:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _start_pool(workers: int, scope: Scope, also: Also | None) -> ProcessPoolExecutor | None:
+    """A pool whose processes answered once, or None (then the pages are parsed in this process)."""
+    try:
+        # forkserver: never fork a process that runs threads (progress display, store, servers)
+        pool = ProcessPoolExecutor(workers, multiprocessing.get_context("forkserver"), _start_worker, (scope, also))
+        pool.submit(os.getpid).result(START_SECONDS)  # processes that die starting (an unguarded __main__) never do
+    except Exception as exc:  # e.g. "daemonic processes are not allowed to have children"
+        logger.info("parsing in one process: the parse processes did not start (%s)", exc or type(exc).__name__)
+        return None
+    return pool
+
+
+def share_cores(portals_at_once: int) -> None:
+    """Let each of `portals_at_once` portal processes started from here parse on its share of the cores
+    (unless LOSI_PARSE_WORKERS says otherwise): they inherit the environment."""
+    os.environ.setdefault(ENV, str(max(1, (os.cpu_count() or 1) // max(1, portals_at_once))))
+
+
+def parse_captures(
+    captures: Iterable[Capture], scope: Scope, expected: int, workers: int | None = None, also: Also | None = None
+) -> Iterator[Parsed]:
+    """(capture, its page document or None, also(document) or None) for every capture, in the order given.
+
+    also: more work on each page document where it is parsed (a module-level function: it goes to the
+    pool's processes by name).
+
+    expected: about how many captures there are (the pool is used only for many). Stopping early (a
+    deadline) is closing this generator: the pool's processes end after the pages they hold. Parts
+    repeated across pages (template links) are one object (SharedParts)."""
+    shared = SharedParts()
+    with contextlib.closing(_parsed(captures, scope, expected, workers, also)) as parsed:
+        for capture, doc, extra in parsed:
+            yield capture, None if doc is None else shared.share(doc), extra
+
+
+def _parsed(
+    captures: Iterable[Capture], scope: Scope, expected: int, workers: int | None, also: Also | None
+) -> Iterator[Parsed]:
+    workers = parse_workers() if workers is None else workers
+    pool = _start_pool(workers, scope, also) if workers > 1 and expected >= MIN_PAGES_FOR_POOL else None
+    if pool is None:
+        for capture in captures:
+            yield capture, *_parse_one(capture, scope, also)
+        return
+    in_flight: deque[tuple[list[Capture], Future[list[tuple[PageDoc | None, Any]]]]] = deque()
+    try:
+        for chunk in _chunks(captures):
+            try:
+                in_flight.append((chunk, pool.submit(_parse_chunk, chunk)))
+            except BrokenProcessPool:  # a worker died: the pool takes no more; what is left is parsed here
+                in_flight.append((chunk, _failed()))
+            while len(in_flight) >= workers * CHUNKS_AHEAD:
+                yield from _collect(*in_flight.popleft(), scope, also)
+        while in_flight:
+            yield from _collect(*in_flight.popleft(), scope, also)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _failed() -> Future[list[tuple[PageDoc | None, Any]]]:
+    future: Future[list[tuple[PageDoc | None, Any]]] = Future()
+    future.set_exception(BrokenProcessPool("the parse pool stopped"))
+    return future
+
+
+def _collect(
+    chunk: list[Capture], result: Future[list[tuple[PageDoc | None, Any]]], scope: Scope, also: Also | None
+) -> Iterator[Parsed]:
+    try:
+        parsed = result.result(CHUNK_SECONDS)
+    except Exception as exc:  # a worker died (or hangs): its pages are parsed here instead
+        logger.warning("parsing %d pages in the assessing process: %s", len(chunk), exc or type(exc).__name__)
+        parsed = [_parse_one(capture, scope, also) for capture in chunk]
+    for capture, (doc, extra) in zip(chunk, parsed, strict=True):
+        yield capture, doc, extra
+
+
+def count_lines(path: Any) -> int:
+    """Lines in a text file (the captures index): how many captures to expect, without reading bodies."""
+    try:
+        with open(path, "rb") as handle:
+            return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    except OSError:
+        return 0

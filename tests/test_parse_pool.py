@@ -1,0 +1,122 @@
+"""Parsing on every core (crawler.parse_pool): the same page documents as one process, in crawl order;
+repeated template parts held once; the pool's processes never outlive the parse, even when one dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from assessors.signals import page_index
+from crawler.captures import Capture
+from crawler.parse_pool import parse_captures
+from crawler.scope import Scope
+from losi.procs import descendants
+
+FIXTURES = Path(__file__).parent / "fixtures" / "portals"
+BASE = "https://www.example.gov"
+
+
+def _captures() -> list[Capture]:
+    """Every page of the bundled portal fixtures (real portal layouts), as captures of one crawl."""
+    pages = sorted(FIXTURES.glob("*/*.html"))
+    assert len(pages) > 100
+    return [_capture(f"{BASE}/{page.parent.name}/{page.name}", page.read_bytes()) for page in pages]
+
+
+def _capture(url: str, body: bytes) -> Capture:
+    return Capture(url=url, final_url=url, status=200, content_type="text/html", depth=1, rendered=False,
+                   fetched_at="", screenshot="", outside=False, body=body)  # fmt: skip
+
+
+SCOPE = Scope(domains=["example.gov"])
+
+
+def _documents(workers: int) -> list[tuple[str, dict | None]]:
+    parsed = parse_captures(_captures(), SCOPE, expected=10_000, workers=workers)
+    return [(capture.url, None if doc is None else asdict(doc)) for capture, doc, _ in parsed]
+
+
+def test_a_pool_of_processes_gives_the_page_documents_of_one_process_in_crawl_order() -> None:
+    one = _documents(workers=1)
+    pooled = _documents(workers=2)
+    assert [url for url, _ in pooled] == [url for url, _ in one]
+    assert pooled == one
+    assert sum(doc is not None and len(doc["links"]) > 5 for _, doc in one) > 100  # real pages, not empty ones
+    _wait_for_no_children()
+
+
+def test_work_on_each_page_is_done_where_it_is_parsed() -> None:
+    """The concept index of each page (assessors.signals.page_index) comes back with its document, the same
+    from the pool as from this process."""
+    one = [index for _, _, index in parse_captures(_captures(), SCOPE, expected=10_000, workers=1, also=page_index)]
+    pooled = [index for _, _, index in parse_captures(_captures(), SCOPE, expected=10_000, workers=2, also=page_index)]
+    assert pooled == one
+    found = {concept for _texts, memo in one if memo for concept, _text in memo}
+    assert {"contact", "budget", "apply-online"} <= found, sorted(found)[:20]
+
+
+def test_links_repeated_by_the_template_are_one_object() -> None:
+    docs = [doc for _, doc, _ in parse_captures(_captures(), SCOPE, expected=10_000, workers=2) if doc is not None]
+    chisinau = [doc for doc in docs if "/chisinau-ro/" in doc.url]
+    first, second = chisinau[0], chisinau[1]
+    shared = [link for link in second.links if any(link is other for other in first.links)]
+    assert len(shared) >= 10, "the menu and footer links of two pages of one template are held once"
+    assert all(link == next(o for o in first.links if o is link) for link in shared)
+    own = {link.url for link in second.links} - {link.url for link in first.links}
+    assert own, "each page still has its own links"
+
+
+def test_stopping_early_ends_the_pool() -> None:
+    parsed = parse_captures(_captures(), SCOPE, expected=10_000, workers=2)
+    next(parsed)
+    assert _children(), "the pool should be running"
+    parsed.close()
+    _wait_for_no_children()
+
+
+def test_a_parse_process_that_dies_costs_only_time() -> None:
+    """A worker killed mid-parse (the out-of-memory killer) breaks the pool: its pages and the rest are parsed
+    in this process, and the result is the same."""
+    expected = _documents(workers=1)
+    parsed = parse_captures(_captures(), SCOPE, expected=10_000, workers=2)
+    got = [next(parsed)]
+    workers = _children()
+    assert workers, "the pool should be running"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    got.extend(parsed)
+    assert [(c.url, None if d is None else asdict(d)) for c, d, _ in got] == expected
+    _wait_for_no_children()
+
+
+def test_few_pages_or_one_worker_are_parsed_in_this_process() -> None:
+    parsed = parse_captures(_captures()[:20], SCOPE, expected=20, workers=2)
+    next(parsed)
+    assert not _children()
+    parsed.close()
+
+
+def _children() -> list[int]:
+    """Live parse processes: the children of the forkserver (which multiprocessing keeps for the next pool)."""
+    out = []
+    for pid in descendants(os.getpid()):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+            parent_cmdline = Path(f"/proc/{stat[1]}/cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if stat[0] != "Z" and b"forkserver" in parent_cmdline:
+            out.append(pid)
+    return out
+
+
+def _wait_for_no_children() -> None:
+    """Processes told to stop end after the pages they hold: wait for that (a generous guard, not a timing)."""
+    for _ in range(600):
+        if not _children():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the parse processes {_children()} outlived the parse")
