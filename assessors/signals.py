@@ -78,9 +78,13 @@ def get_lexicon() -> Lexicon:
 
 
 def page_index(page: PageDoc) -> PageIndex:
-    """Every concept matched in a page's title, headings and searched text: the page's share of
-    SiteSignals.index_pages, done where the page is parsed (on every core) and handed over in Site.page_indexes.
-    The same texts in the same batches as index_pages, so the matches are the same."""
+    """Every concept matched in a page's title, headings and searched text, and in link labels: the page's
+    share of SiteSignals.index_pages, done where the page is parsed (on every core) and handed over in
+    Site.page_indexes. A text's matches do not depend on the texts matched with it, so they are the ones
+    index_pages would find; what is not handed over, index_pages matches itself.
+
+    Link labels repeat on every page of a template: each process matches a label once, LABEL_BATCH new
+    labels at a time (they come with the page that fills the batch)."""
     lexicon = get_lexicon()
     concepts = list(lexicon.concepts)
     texts: list[str] = []
@@ -89,7 +93,35 @@ def page_index(page: PageDoc) -> PageIndex:
         todo = list(dict.fromkeys(t for t in strings if t and t not in texts and BATCH_SEP not in t))
         memo.update(lexicon.index(todo, concepts))
         texts.extend(todo)
+    if len(_labels.seen) > MAX_LABELS_REMEMBERED:
+        _labels.seen.clear()
+    for link in [*page.links, *page.dead_links]:
+        label = link.label
+        if label and label not in _labels.seen and BATCH_SEP not in label:
+            _labels.seen.add(label)
+            _labels.waiting.append(label)
+    if len(_labels.waiting) >= LABEL_BATCH:
+        batch = [t for t in _labels.waiting if t not in texts]
+        memo.update(lexicon.index(batch, concepts))
+        texts.extend(batch)
+        _labels.waiting.clear()
     return texts, memo
+
+
+@dataclass
+class _LabelsOfProcess:
+    seen: set[str] = field(default_factory=set)  # link labels page_index has taken in this process
+    waiting: list[str] = field(default_factory=list)  # ... and not matched yet (fewer than LABEL_BATCH)
+
+
+_labels = _LabelsOfProcess()
+MAX_LABELS_REMEMBERED = 200_000
+
+
+@lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
+def is_web_url(url: str) -> bool:
+    """An http(s) link (not mailto:, tel:, javascript: ...)."""
+    return urlsplit(url).scheme in ("http", "https")
 
 
 @lru_cache(maxsize=65_536)
@@ -192,6 +224,7 @@ class SiteSignals:
         self._indexed: set[str] = set()  # texts already matched against every concept
         self._scan_texts: dict[str, str] = {}
         self._link_spans: dict[str, list[tuple[int, int]]] = {}
+        self._own_headings: dict[int, tuple[PageDoc, list[Heading]]] = {}  # id(page) -> (page, its own headings)
         self._url_memo: dict[tuple[str, str], str | None] = {}
         self._pages_by_key: dict[str, PageDoc] = {}
         self.misleading: dict[str, list[Candidate]] = {}  # concept -> links named for it to pages not about it
@@ -210,7 +243,7 @@ class SiteSignals:
         self._links: dict[tuple[str, str], tuple[PageDoc, Link]] = {}
         self.broken_links: list[tuple[PageDoc, Link]] = []
         for page, link in site.all_links():
-            if urlsplit(link.url).scheme not in ("http", "https"):
+            if not is_web_url(link.url):
                 continue
             key = (url_key(link.url), link.label.lower())
             if key[0] in broken:
@@ -321,7 +354,8 @@ class SiteSignals:
         word index) computed once per text rather than once per concept; later finds are dict lookups.
         """
         wanted = [c for c in (concepts or self.lexicon.concepts) if c in self.lexicon.concepts]
-        for texts, memo in self.site.page_indexes:  # matched where the pages were parsed: only kept here
+        handed_over = self.site.page_indexes if self.lexicon is get_lexicon() else []  # page_index's lexicon
+        for texts, memo in handed_over:  # matched where the pages were parsed: only kept here
             fresh = [t for t in texts if t not in self._indexed]
             for text in fresh:
                 for concept in wanted:
@@ -410,10 +444,14 @@ class SiteSignals:
     def own_headings(self, page: PageDoc) -> list[Heading]:
         """The page's own headings: on pages other than the home page, the template's headings (in the
         header, menu or footer, or repeated on most pages: "Help & legal") say nothing about the page."""
-        headings = page.headings[:60]
-        if self.is_home(page):
-            return headings
-        return [h for h in headings if h.region not in CHROME_REGIONS and h.text not in self.template_headings]
+        own = self._own_headings.get(id(page))
+        if own is None or own[0] is not page:
+            headings = page.headings[:60]
+            if not self.is_home(page):
+                template = self.template_headings
+                headings = [h for h in headings if h.region not in CHROME_REGIONS and h.text not in template]
+            own = self._own_headings[id(page)] = (page, headings)
+        return own[1]
 
     # ------------------------------------------------------------------ candidates
 

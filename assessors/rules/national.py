@@ -29,6 +29,7 @@ from assessors.signals import (
     REVIEW_SCORE,
     SiteSignals,
     host,
+    is_web_url,
     signals_for,
     snippet_around,
 )
@@ -72,7 +73,7 @@ def ministry_link(site: Site, indicator: Indicator) -> Finding:
     named: list[tuple[PageDoc, Link]] = []
     for page in pages:
         for link in page.links:
-            if urlsplit(link.url).scheme not in ("http", "https") or link.url in site.broken:
+            if not is_web_url(link.url) or link.url in site.broken:
                 continue
             if any(_under(k, link.url) for k in keys):
                 ev = Evidence(page.url_key, link.selector, link.label or link.url,
@@ -151,7 +152,7 @@ def legal_document(site: Site, indicator: Indicator) -> Finding:
         news = is_news_page(sig, page)
         for link in [*page.links, *page.documents]:
             label = link.label
-            if urlsplit(link.url).scheme not in ("http", "https") or link.url in site.broken:
+            if not is_web_url(link.url) or link.url in site.broken:
                 continue
             if _is_draft(sig, topics, kinds, draft, label):
                 drafts.append(Evidence(page.url_key, link.selector, label, note=f"a draft: {link.url}"))

@@ -36,6 +36,7 @@ from assessors.signals import (
     Candidate,
     SiteSignals,
     host,
+    is_web_url,
     load_data,
     signals_for,
     snippet_around,
@@ -91,7 +92,7 @@ def online_signals(
             ev = Evidence(page.url_key, form.selector, form.submit_text or "form", note="application form")
             out.append(Online(ev, _position(text, form.submit_text)))
     for link in page.links:
-        if link.region in CHROME_REGIONS or urlsplit(link.url).scheme not in ("http", "https"):
+        if link.region in CHROME_REGIONS or not is_web_url(link.url):
             continue
         if information_only(link.url):
             continue  # the regulation on a legal database is information, not the service
