@@ -93,6 +93,7 @@ def test_a_sitemap_listing_thousands_of_news_first_does_not_starve_the_portal(tm
     # another page's naming its concept; which comes first depends on response order, never breadth-first.
     service_paths = {f"/services/{name.lower().replace(' ', '-')}.html" for name in SERVICES}
     service_kinds = {e["kind"] for e in fetched if e["url"].removeprefix(server.url.rstrip("/")) in service_paths}
-    assert all(kind == "service" or kind.startswith("concept:") for kind in service_kinds), service_kinds
-    assert result.focus["pages_by_class"]["service"] >= 1
+    assert service_kinds and all(kind == "service" or kind.startswith("concept:") for kind in service_kinds), (
+        service_kinds  # on a busy machine every one may come first through a concept's link: no count of either
+    )
     assert sum(result.focus["pages_by_class"].values()) == len(fetched) == result.pages
