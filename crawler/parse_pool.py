@@ -121,12 +121,15 @@ def _chunks(captures: Iterable[Capture]) -> Iterator[list[Capture]]:
 
 def _start_pool(workers: int, scope: Scope, also: Also | None) -> ProcessPoolExecutor | None:
     """A pool whose processes answered once, or None (then the pages are parsed in this process)."""
+    pool: ProcessPoolExecutor | None = None
     try:
         # forkserver: never fork a process that runs threads (progress display, store, servers)
         pool = ProcessPoolExecutor(workers, multiprocessing.get_context("forkserver"), _start_worker, (scope, also))
         pool.submit(os.getpid).result(START_SECONDS)  # processes that die starting (an unguarded __main__) never do
     except Exception as exc:  # e.g. "daemonic processes are not allowed to have children"
         logger.info("parsing in one process: the parse processes did not start (%s)", exc or type(exc).__name__)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         return None
     return pool
 

@@ -3,12 +3,14 @@ repeated template parts held once; the pool's processes never outlive the parse,
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from assessors import signals
 from assessors.signals import page_index
@@ -138,3 +140,22 @@ def _wait_for_no_children() -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"the parse processes {_children()} outlived the parse")
+
+
+def _parse_in(queue: Any) -> None:
+    parsed = parse_captures(_captures(), SCOPE, expected=10_000, workers=2)
+    queue.put(sum(doc is not None for _, doc, _ in parsed))
+
+
+def test_a_process_that_may_not_start_a_pool_parses_in_itself() -> None:
+    """A daemonic process (a pool's worker elsewhere) may not have children: it parses the pages itself."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_parse_in, args=(queue,), daemon=True)
+    process.start()
+    try:
+        parsed = queue.get(timeout=600)
+    finally:
+        process.join(60)
+    assert parsed == sum(doc is not None for _, doc in _documents(workers=1))
+    assert process.exitcode == 0
