@@ -89,7 +89,7 @@ def page_index(page: PageDoc) -> PageIndex:
     concepts = list(lexicon.concepts)
     texts: list[str] = []
     memo: dict[tuple[str, str], list[TermMatch]] = {}
-    for strings in ([page.title, *(h.text for h in page.headings[:60])], [page.text[:TEXT_SCAN_CHARS]]):
+    for strings in page_batches(page):
         todo = list(dict.fromkeys(t for t in strings if t and t not in texts and BATCH_SEP not in t))
         memo.update(lexicon.index(todo, concepts))
         texts.extend(todo)
@@ -106,6 +106,12 @@ def page_index(page: PageDoc) -> PageIndex:
         texts.extend(batch)
         _labels.waiting.clear()
     return texts, memo
+
+
+def page_batches(page: PageDoc) -> tuple[list[str], list[str]]:
+    """The texts of a page that are matched against every concept, in the batches they are matched in: its
+    title with its headings, and the part of its text that is searched."""
+    return [page.title, *(h.text for h in page.headings[:60])], [page.text[:TEXT_SCAN_CHARS]]
 
 
 @dataclass
@@ -355,19 +361,19 @@ class SiteSignals:
         """
         wanted = [c for c in (concepts or self.lexicon.concepts) if c in self.lexicon.concepts]
         handed_over = self.site.page_indexes if self.lexicon is get_lexicon() else []  # page_index's lexicon
+        chosen = set(wanted)
         for texts, memo in handed_over:  # matched where the pages were parsed: only kept here
-            fresh = [t for t in texts if t not in self._indexed]
-            for text in fresh:
-                for concept in wanted:
-                    if (matches := memo.get((concept, text))) is not None:
-                        self._memo.setdefault((concept, text), []).extend(matches)
+            fresh = {t for t in texts if t not in self._indexed}
+            for (concept, text), matches in memo.items():
+                if text in fresh and concept in chosen:
+                    self._memo.setdefault((concept, text), []).extend(matches)
             self._indexed.update(fresh)
         self.site.page_indexes = []  # held once, in the memo
         labels = sorted({link.label for _, link in self._links.values() if link.label}
                         | {link.label for _, link, _why in self._dead_links if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
-            self._index_batch([page.title, *(h.text for h in page.headings[:60])], wanted)
-            self._index_batch([self.scan_text(page)], wanted)
+            for batch in page_batches(page):
+                self._index_batch(batch, wanted)
         for start in range(0, len(labels), LABEL_BATCH):
             self._index_batch(labels[start : start + LABEL_BATCH], wanted)
 

@@ -17,7 +17,15 @@ from assessors.rules.common import (
     undecided,
     worth_a_look,
 )
-from assessors.signals import CHROME_REGIONS, PHONE_RE, REVIEW_SCORE, load_data, page_controls, signals_for
+from assessors.signals import (
+    CHROME_REGIONS,
+    PHONE_RE,
+    REVIEW_SCORE,
+    is_web_url,
+    load_data,
+    page_controls,
+    signals_for,
+)
 from assessors.site import Site
 from indicators.catalog import Indicator
 from losi.models import Evidence, Finding, Region, Verdict
@@ -189,7 +197,7 @@ def _messenger_name(url: str) -> str | None:
     """The account a messenger chat link opens ("t.me/cityhall_bot" -> "cityhall_bot"), or None."""
     parts = urlsplit(url)
     hosts = load_data("widgets.yaml").get("messenger_chat_hosts") or []
-    if parts.scheme in ("http", "https") and _host_in(parts.hostname or "", hosts):
+    if is_web_url(url) and _host_in(parts.hostname or "", hosts):
         return parts.path.strip("/").split("/")[0].lower()
     return None
 
