@@ -231,7 +231,8 @@ class SiteSignals:
         self._scan_texts: dict[str, str] = {}
         self._link_spans: dict[str, list[tuple[int, int]]] = {}
         self._own_headings: dict[int, tuple[PageDoc, list[Heading]]] = {}  # id(page) -> (page, its own headings)
-        self._url_memo: dict[tuple[str, str], str | None] = {}
+        self._url_hits: dict[str, dict[str, str]] = {}  # url -> {concept: its URL pattern that matches}
+        self._by_concept: tuple[_ByConcept, _ByConcept] | None = None  # (link rows, pages), see _search
         self._pages_by_key: dict[str, PageDoc] = {}
         self.misleading: dict[str, list[Candidate]] = {}  # concept -> links named for it to pages not about it
         for page in [*site.pages, *site.outside_pages]:
@@ -369,6 +370,7 @@ class SiteSignals:
                     self._memo.setdefault((concept, text), []).extend(matches)
             self._indexed.update(fresh)
         self.site.page_indexes = []  # held once, in the memo
+        self._by_concept = None
         labels = sorted({link.label for _, link in self._links.values() if link.label}
                         | {link.label for _, link, _why in self._dead_links if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
@@ -383,16 +385,16 @@ class SiteSignals:
         for key, matches in self.lexicon.index(todo, concepts).items():
             self._memo.setdefault(key, []).extend(matches)
         self._indexed.update(todo)
+        self._by_concept = None
 
     def url_match(self, concept: str, url: str) -> str | None:
-        key = (concept, url)
-        if key in self._url_memo:
-            return self._url_memo[key]
-        try:
-            found = self.lexicon.url_match(concept, url)
-        except (KeyError, ValueError):
-            found = None
-        self._url_memo[key] = found
+        return self.url_concepts(url).get(concept)
+
+    def url_concepts(self, url: str) -> dict[str, str]:
+        """Every concept whose URL patterns match the URL, with the pattern (one pass for all concepts)."""
+        found = self._url_hits.get(url)
+        if found is None:
+            found = self._url_hits[url] = self.lexicon.url_matches(url)
         return found
 
     def best_match(self, concept: str, text: str, page: PageDoc | None) -> tuple[TermMatch, float] | None:
@@ -497,7 +499,10 @@ class SiteSignals:
                 found[k] = Candidate(url=url, concept=concept, page=page or self.page_for(url))
             return found[k]
 
-        for page, link, label, chrome in self._link_rows:
+        rows, pages = self._where_concepts_may_be()
+        link_rows = self._link_rows
+        for at in rows.of(concept):
+            page, link, label, chrome = link_rows[at]
             best = self.best_match(concept, label, page) if label else None
             pattern = self.url_match(concept, link.url)
             if best is None and pattern is None:
@@ -516,8 +521,9 @@ class SiteSignals:
             if pattern is not None:
                 cand(link.url, None).hits.append(Hit("link-url", W_LINK_URL, ev, pattern))
 
-        for page in [*self.site.pages, *self.site.outside_pages]:
-            self._page_hits(concept, page, found, cand)
+        every_page = [*self.site.pages, *self.site.outside_pages]
+        for at in pages.of(concept):
+            self._page_hits(concept, every_page[at], found, cand)
 
         if with_text:
             targets = [c for c in found.values() if c.page is not None]
@@ -539,6 +545,32 @@ class SiteSignals:
                     if probe.hits:
                         found[url_key(page.url_key)] = probe
         return sorted(found.values(), key=self._rank)
+
+    def _where_concepts_may_be(self) -> tuple[_ByConcept, _ByConcept]:
+        """For each concept, the link rows whose label or URL names it and the pages whose title, own
+        headings or URL do: the only places _search can find a hit. Worked out in one pass over the links
+        and pages from the indexed matches, instead of one pass per concept."""
+        if self._by_concept is None:
+            named: dict[str, set[str]] = {}  # indexed text -> concepts it names
+            for (concept, text), matches in self._memo.items():
+                if matches:
+                    named.setdefault(text, set()).add(concept)
+
+            def naming(texts: Iterable[str], url: str) -> set[str] | None:
+                concepts = set(self.url_concepts(url))
+                for text in texts:
+                    if text and text not in self._indexed:
+                        return None  # not indexed: looked at for every concept
+                    concepts |= named.get(text, set())
+                return concepts
+
+            rows = _ByConcept(naming([label], link.url) for _page, link, label, _chrome in self._link_rows)
+            pages = _ByConcept(
+                naming([page.title, *(h.text for h in self.own_headings(page))], page.url_key)
+                for page in [*self.site.pages, *self.site.outside_pages]
+            )
+            self._by_concept = (rows, pages)
+        return self._by_concept
 
     def _page_hits(self, concept: str, page: PageDoc, found: dict[str, Candidate], cand) -> None:
         hits: list[Hit] = []
@@ -589,6 +621,25 @@ def template_headings(pages: list[PageDoc]) -> frozenset[str]:
             counts[text] = counts.get(text, 0) + 1
     floor = max(3, TEMPLATE_SHARE * len(pages))
     return frozenset(text for text, n in counts.items() if n >= floor)
+
+
+class _ByConcept:
+    """Positions of the items of a list (link rows, pages) filed under the concepts each may name; an item
+    filed under None is looked at for every concept."""
+
+    def __init__(self, concepts_of_items: Iterable[set[str] | None]) -> None:
+        self._filed: dict[str, list[int]] = {}
+        self._every: list[int] = []
+        for at, concepts in enumerate(concepts_of_items):
+            if concepts is None:
+                self._every.append(at)
+            for concept in concepts or ():
+                self._filed.setdefault(concept, []).append(at)
+
+    def of(self, concept: str) -> list[int]:
+        """In list order."""
+        filed = self._filed.get(concept, [])
+        return sorted({*filed, *self._every}) if self._every else filed
 
 
 _SIGNALS: dict[int, tuple[weakref.ref, SiteSignals]] = {}

@@ -424,10 +424,36 @@ def _text_of(el: Any) -> str:
     return collapse(" ".join(parts)) if parts else ""
 
 
+_AUTHORITY_HREF = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#]")  # "https://host/...", "//host/..."
+
+
 def _absolute(base: str, href: str) -> str | None:
     href = (href or "").strip()
     if not href or href.lower().startswith(("javascript:", "data:", "about:")):
         return None
+    # A template's links repeat on every page: resolve each (base part that matters, href) once.
+    if href.startswith("/") and not href.startswith("//"):
+        return _resolved(_origin(base), href)  # root-relative: only the scheme and host of the base count
+    if _AUTHORITY_HREF.match(href):
+        return _resolved(_scheme(base), href)  # absolute ("//host" takes the base's scheme)
+    return _resolved(base, href)
+
+
+@lru_cache(maxsize=1 << 12)
+def _origin(base: str) -> str:
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return base
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else base
+
+
+def _scheme(base: str) -> str:
+    return base.partition(":")[0] + ":" if base.lower().startswith(("http:", "https:")) else base
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolved(base: str, href: str) -> str | None:
     try:
         url = urljoin(base, href)
     except ValueError:

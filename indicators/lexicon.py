@@ -41,6 +41,7 @@ _PREP_TABLE = str.maketrans(
 _DIACRITIC_CLASSES = {"ă": "[ăâa]", "â": "[âăa]", "î": "[îi]", "ș": "[șs]", "ț": "[țt]"}
 _SEPARATOR = r"(?:\s*[-–—/&:,]\s*|\s+)"
 _URL_TOKEN_SEP = r"/?&=._#\-"
+_URL_SEPARATORS = frozenset(_URL_TOKEN_SEP.replace("\\", ""))
 BATCH_SEP = "\n|\n"  # joins short texts for one call of Lexicon.index; no term can match across it
 WHICH_MEMO = 20_000  # matched texts remembered per term set (which term matched them)
 
@@ -230,15 +231,19 @@ def _start_keys(term_rx_key: str, options: Mapping[str, Any]) -> set[str] | None
     return keys
 
 
+_WORD_RX = re.compile(r"\w+")
+
+
 @lru_cache(maxsize=64)
 def _word_index(subject: str) -> dict[str, list[int]]:
-    """Start offsets of the words of `subject`, by their first one and first two characters."""
+    """Start offsets of the words of `subject`, by their first one and first two characters (in no order)."""
+    by_two: dict[str, list[int]] = {}
+    for m in _WORD_RX.finditer(subject):
+        by_two.setdefault(m.group()[:2], []).append(m.start())
     index: dict[str, list[int]] = {}
-    for m in re.finditer(r"\w+", subject):
-        word = m.group()
-        start = m.start()
-        index.setdefault("2:" + word[:2], []).append(start)
-        index.setdefault("1:" + word[0], []).append(start)
+    for two, starts in by_two.items():
+        index["2:" + two] = starts
+        index.setdefault("1:" + two[0], []).extend(starts)
     return index
 
 
@@ -265,6 +270,36 @@ class _UrlPatterns:
             if (literal is None or literal in target) and rx.search(target):
                 return pattern
         return None
+
+
+class _UrlIndex:
+    """Every concept's URL patterns, filed by the first characters they must begin with. A pattern matches at
+    the start of a URL or just after a separator, so only the patterns filed under the text at those places
+    need their regex tried: one pass over a URL for all concepts, instead of one per concept."""
+
+    HEAD = 3  # characters a pattern is filed under (fewer when its text before a '*' is shorter)
+
+    def __init__(self, patterns: Mapping[str, _UrlPatterns]) -> None:
+        self.by_head: dict[str, list[tuple[str, int, str, re.Pattern[str]]]] = {}
+        self.anywhere: list[tuple[str, int, str, re.Pattern[str]]] = []  # re: patterns, those opening with '*'
+        for concept, compiled in patterns.items():
+            for order, (pattern, rx, _literal) in enumerate(compiled.each):
+                head = "" if pattern.startswith("re:") else pattern.lower().strip("/").split("*")[0][: self.HEAD]
+                filed = self.by_head.setdefault(head, []) if head else self.anywhere
+                filed.append((concept, order, pattern, rx))
+        self.head_lengths = sorted({len(head) for head in self.by_head})
+
+    def matches(self, target: str) -> dict[str, str]:
+        """concept -> its first pattern (in its own order) that matches the prepared URL `target`."""
+        tried = set(self.anywhere)
+        for start in [0, *(at + 1 for at, char in enumerate(target) if char in _URL_SEPARATORS)]:
+            for length in self.head_lengths:
+                tried.update(self.by_head.get(target[start : start + length], ()))
+        first: dict[str, tuple[int, str]] = {}
+        for concept, order, pattern, rx in tried:
+            if (concept not in first or order < first[concept][0]) and rx.search(target):
+                first[concept] = (order, pattern)
+        return {concept: pattern for concept, (_order, pattern) in first.items()}
 
 
 def _url_literal(pattern: str) -> str | None:
@@ -310,13 +345,10 @@ class _TermSet:
     def spans(self, subject: str) -> list[tuple[int, int]]:
         index = _word_index(subject)
         found: list[tuple[int, int]] = []
-        # walk the smaller of the two key sets: a short text has few word starts, a concept many terms
-        keys = index.keys() if len(index) < len(self.by_key) else self.by_key.keys()
-        for key in keys:
-            rx = self.by_key.get(key)
-            positions = index.get(key) if rx is not None else None
-            for pos in positions or ():
-                m = rx.match(subject, pos)  # type: ignore[union-attr]
+        for key in index.keys() & self.by_key.keys():  # the start keys both of the text's words and of terms
+            rx = self.by_key[key]
+            for pos in index[key]:
+                m = rx.match(subject, pos)
                 if m:
                     found.append(m.span())
         if self.scan is not None:
@@ -454,6 +486,7 @@ class Lexicon:
         self._options = dict(options)
         self._compiled: dict[tuple[str, tuple[str, ...], bool], _Compiled] = {}
         self._url: dict[str, _UrlPatterns] = {}
+        self._url_index: _UrlIndex | None = None
 
     # ---- loading
 
@@ -534,11 +567,21 @@ class Lexicon:
 
     def url_match(self, concept: str, url: str) -> str | None:
         """The URL pattern of `concept` that matches `url` (host, path and query, decoded), else None."""
+        target = _url_target(url)
+        return None if target is None else self._url_patterns_of(concept).match(target)
+
+    def url_matches(self, url: str) -> dict[str, str]:
+        """Every concept whose URL patterns match `url`, with the pattern url_match would name."""
+        if self._url_index is None:
+            self._url_index = _UrlIndex({concept: self._url_patterns_of(concept) for concept in self.concepts})
+        target = _url_target(url)
+        return {} if target is None else self._url_index.matches(target)
+
+    def _url_patterns_of(self, concept: str) -> _UrlPatterns:
         compiled = self._url.get(concept)
         if compiled is None:
             compiled = self._url[concept] = _UrlPatterns.build(self.url_patterns(concept))
-        target = _url_target(url)
-        return None if target is None else compiled.match(target)
+        return compiled
 
     def _compile(self, concept: str, langs: tuple[str, ...], latin: bool) -> _Compiled:
         """A concept's terms in several languages. latin=True: the Uzbek pass over latinised text."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -117,6 +118,22 @@ def test_url_patterns(lexicon: Lexicon) -> None:
     assert lexicon.url_match("news", "https://city.gov/ru/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/") == "новости"
     assert lexicon.url_match("news", "https://yerevan.am/hy/news/123/") == "news*"
     assert "sitemap" in lexicon.url_patterns("sitemap")
+
+
+def test_all_concepts_at_once_name_the_same_url_patterns_as_each_concept_alone(lexicon: Lexicon) -> None:
+    """url_matches files the patterns by their first characters; on every link of the real pages it must
+    name, for each concept, exactly the pattern url_match names."""
+    hrefs = {m.group(1) for page in sorted(CORPORA.glob("*/*.htm*"))[:400]
+             for m in re.finditer(r'href="([^"#]+)"', page.read_text(encoding="utf-8", errors="replace"))}  # fmt: skip
+    urls = sorted(h if h.startswith("http") else "https://city.gov.uz/" + h.lstrip("/") for h in hrefs)
+    urls += ["https://x.uz/", "https://x.uz/?page=kontakty", "https://x.uz/-/e-xizmatlar", "not a url", ""]
+    assert len(urls) > 2000
+    named = 0
+    for url in urls:
+        together = lexicon.url_matches(url)
+        assert together == {c: p for c in lexicon.concepts if (p := lexicon.url_match(c, url)) is not None}, url
+        named += bool(together)
+    assert named > 200  # the comparison is about URLs that name concepts, not only ones that name none
 
 
 def test_unknown_concept_is_a_clear_key_error(lexicon: Lexicon) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 
 from crawler.parse import find_dates, parse_page
@@ -155,3 +157,23 @@ def test_declared_charset_header_before_meta() -> None:
     assert declared_charset(body, {"Content-Type": "text/html; charset=UTF-8"}) == "utf-8"
     assert declared_charset(b"<p>x</p>", content_type="text/html; charset=x-no-such") is None
     assert declared_charset(b"<p>x</p>") is None
+
+
+def test_links_resolved_once_per_template_resolve_as_against_the_page_itself() -> None:
+    """A root-relative or absolute href is resolved once for every page of a host (the template's menu); the
+    result must be what resolving it against each page's own address gives, on every href of real pages."""
+    from pathlib import Path
+
+    from crawler.parse import _absolute, _resolved
+
+    corpora = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+    pages = [page.read_text(encoding="utf-8", errors="replace") for page in sorted(corpora.glob("*/*.htm*"))[:300]]
+    hrefs = {m.group(1) for html in pages for m in re.finditer(r'(?:href|src|action)="([^"]*)"', html)}
+    hrefs |= {"//cdn.example/x.js", "///triple/slash", "https://", "https://?q", "http:relative", "HTTPS://Up/X",
+              "/a/../b", "?page=2", "#/spa/route", "../up", " /padded ", "//[::1/x", "tel:+9", "ftp://x/y"}  # fmt: skip
+    assert len(hrefs) > 1000
+    bases = ["https://city.example.uz/ru/a/b?x=1#f", "http://127.0.0.1:8000/", "HTTPS://City.Example/dir/page.html",
+             "http://user:pw@city.example:81/a/"]  # fmt: skip
+    for base in bases:
+        for href in filter(str.strip, hrefs):  # an empty href is no link (the page itself is not linked)
+            assert _absolute(base, href) == _resolved.__wrapped__(base, href.strip()), (base, href)
