@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import lxml.html
 import yaml
 from lxml import etree
 
@@ -521,7 +520,7 @@ def _drop_filler(root: Any) -> list[str]:
             continue
         if len(samples) < MAX_FILLER_SAMPLES:
             samples.append(f"{why}: {text[:80]}")
-        el.drop_tree()
+        _drop_tree(el)
     return samples
 
 
@@ -592,7 +591,7 @@ def _parse_form(
             groups[name] = field
             fields.append(field)
             continue
-        options = [collapse(o.text_content()) for o in el.iter("option")] if tag == "select" else []
+        options = [collapse(_text_content(o)) for o in el.iter("option")] if tag == "select" else []
         field = FormField(
             name=name, id=el.get("id") or "", type=ftype, label=label, required=required,
             options=[o for o in options if o],
@@ -656,7 +655,7 @@ def _controls(root: Any, paths: _Paths) -> list[Control]:
             continue
         labels = [el.get(a) or "" for a in CONTROL_ATTRS]
         if el.tag in CONTROL_TAGS or (el.get("role") or "").strip().lower() == "button":
-            labels.append(el.text_content())
+            labels.append(_text_content(el))
         label = " ".join(collapse(x) for x in labels if x and x.strip())
         if label:
             out.append(Control(selector=paths.selector(el), label=label[:MAX_CONTROL_LABEL]))
@@ -695,7 +694,7 @@ def _drop_chrome(el: Any) -> None:
     """Remove the header, menus and footer inside el (broken markup often nests the site footer in <main>)."""
     for chrome in el.xpath(CHROME_XPATH):
         if chrome.getparent() is not None:
-            chrome.drop_tree()
+            _drop_tree(chrome)
 
 
 def _main_text(body: Any) -> str:
@@ -747,13 +746,29 @@ def parse_page(
     if not text.strip():
         return page
     try:
-        root = lxml.html.document_fromstring(
-            text, parser=lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
-        )
+        # lxml's plain elements: lxml.html's element classes are looked up in Python for every element touched
+        root = etree.fromstring(text, etree.HTMLParser(remove_comments=True, remove_pis=True))
     except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return page
+    if root is None:  # nothing but whitespace, comments or processing instructions
         return page
     _fill(page, root, base, scope, headers)
     return page
+
+
+_text_content = etree.XPath("string()", smart_strings=False)  # lxml.html's text_content(): all text inside
+
+
+def _drop_tree(el: Any) -> None:
+    """Remove the element and what is inside it, keeping the text that follows it (lxml.html's drop_tree)."""
+    parent = el.getparent()
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
 
 
 def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, str] | None = None) -> None:
@@ -767,7 +782,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
             if (m.get("http-equiv") or "").lower() == "content-language" and m.get("content"):
                 page.lang_declared = normalize_lang_tag(m.get("content").split(",")[0])
     titles = root.xpath("//title")
-    page.title = collapse(titles[0].text_content()) if titles else ""
+    page.title = collapse(_text_content(titles[0])) if titles else ""
 
     for m in root.xpath("//meta"):
         key = m.get("name") or m.get("property") or m.get("http-equiv") or m.get("itemprop")
@@ -778,7 +793,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
 
     for el in root.xpath("//script | //style | //noscript | //template"):
         if el.getparent() is not None:
-            el.drop_tree()
+            _drop_tree(el)
     page.controls = _controls(root, paths)  # what a visitor can click (scripts and templates dropped)
     page.filler = _drop_filler(root)
 
