@@ -487,6 +487,7 @@ class Lexicon:
         self._compiled: dict[tuple[str, tuple[str, ...], bool], _Compiled] = {}
         self._url: dict[str, _UrlPatterns] = {}
         self._url_index: _UrlIndex | None = None
+        self._latin_of: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     # ---- loading
 
@@ -608,13 +609,20 @@ class Lexicon:
         self._compiled[key] = compiled
         return compiled
 
+    def _latin_langs(self, langs: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of the languages also matched on latinised text (Uzbek written in either script)."""
+        chosen = self._latin_of.get(langs)
+        if chosen is None:
+            chosen = self._latin_of[langs] = tuple(c for c in langs if self._options.get(c, {}).get("latinise"))
+        return chosen
+
     def _raw_find(self, concept: str, text: str, langs: tuple[str, ...]) -> list[TermMatch]:
         """Matches of one concept, vetoed by its own exclude terms (not by other concepts)."""
         if not text:
             return []
         found: dict[tuple[int, int], TermMatch] = {}
         prepared = _prepared(text)
-        latin_langs = tuple(code for code in langs if self._options.get(code, {}).get("latinise"))
+        latin_langs = self._latin_langs(langs)
         passes: list[tuple[str, tuple[int, ...] | None, tuple[str, ...], bool]] = [(prepared, None, langs, False)]
         if latin_langs:
             latinised = _latinised(text)
