@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
@@ -63,6 +63,9 @@ CHROME_REGIONS = frozenset({Region.HEADER.value, Region.NAV.value, Region.FOOTER
 
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+
+T = TypeVar("T")
+_LinkRow = tuple[PageDoc, Link, str, bool]  # a distinct link: the page it is on, the link, its label, in chrome
 
 
 @cache
@@ -232,7 +235,7 @@ class SiteSignals:
         self._link_spans: dict[str, list[tuple[int, int]]] = {}
         self._own_headings: dict[int, tuple[PageDoc, list[Heading]]] = {}  # id(page) -> (page, its own headings)
         self._url_hits: dict[str, dict[str, str]] = {}  # url -> {concept: its URL pattern that matches}
-        self._by_concept: tuple[_ByConcept, _ByConcept] | None = None  # (link rows, pages), see _search
+        self._by_concept: tuple[_ByConcept[_LinkRow], _ByConcept[PageDoc]] | None = None  # see _search
         self._pages_by_key: dict[str, PageDoc] = {}
         self.misleading: dict[str, list[Candidate]] = {}  # concept -> links named for it to pages not about it
         for page in [*site.pages, *site.outside_pages]:
@@ -259,7 +262,7 @@ class SiteSignals:
                 self._links[key] = (page, link)
 
     @cached_property
-    def _link_rows(self) -> list[tuple[PageDoc, Link, str, bool]]:
+    def _link_rows(self) -> list[_LinkRow]:
         """Every distinct link with its label and whether it is in the home page's menus, header or footer:
         each concept's search walks them all."""
         return [(page, link, link.label, self.is_home(page) and link.region in CHROME_REGIONS)
@@ -500,9 +503,7 @@ class SiteSignals:
             return found[k]
 
         rows, pages = self._where_concepts_may_be()
-        link_rows = self._link_rows
-        for at in rows.of(concept):
-            page, link, label, chrome = link_rows[at]
+        for page, link, label, chrome in rows.of(concept):
             best = self.best_match(concept, label, page) if label else None
             pattern = self.url_match(concept, link.url)
             if best is None and pattern is None:
@@ -521,9 +522,8 @@ class SiteSignals:
             if pattern is not None:
                 cand(link.url, None).hits.append(Hit("link-url", W_LINK_URL, ev, pattern))
 
-        every_page = [*self.site.pages, *self.site.outside_pages]
-        for at in pages.of(concept):
-            self._page_hits(concept, every_page[at], found, cand)
+        for page in pages.of(concept):
+            self._page_hits(concept, page, found, cand)
 
         if with_text:
             targets = [c for c in found.values() if c.page is not None]
@@ -546,7 +546,7 @@ class SiteSignals:
                         found[url_key(page.url_key)] = probe
         return sorted(found.values(), key=self._rank)
 
-    def _where_concepts_may_be(self) -> tuple[_ByConcept, _ByConcept]:
+    def _where_concepts_may_be(self) -> tuple[_ByConcept[_LinkRow], _ByConcept[PageDoc]]:
         """For each concept, the link rows whose label or URL names it and the pages whose title, own
         headings or URL do: the only places _search can find a hit. Worked out in one pass over the links
         and pages from the indexed matches, instead of one pass per concept."""
@@ -564,10 +564,10 @@ class SiteSignals:
                     concepts |= named.get(text, set())
                 return concepts
 
-            rows = _ByConcept(naming([label], link.url) for _page, link, label, _chrome in self._link_rows)
+            rows = _ByConcept(self._link_rows, lambda row: naming([row[2]], row[1].url))
             pages = _ByConcept(
-                naming([page.title, *(h.text for h in self.own_headings(page))], page.url_key)
-                for page in [*self.site.pages, *self.site.outside_pages]
+                [*self.site.pages, *self.site.outside_pages],
+                lambda page: naming([page.title, *(h.text for h in self.own_headings(page))], page.url_key),
             )
             self._by_concept = (rows, pages)
         return self._by_concept
@@ -623,23 +623,26 @@ def template_headings(pages: list[PageDoc]) -> frozenset[str]:
     return frozenset(text for text, n in counts.items() if n >= floor)
 
 
-class _ByConcept:
-    """Positions of the items of a list (link rows, pages) filed under the concepts each may name; an item
-    filed under None is looked at for every concept."""
+class _ByConcept(Generic[T]):
+    """Items (link rows, pages) filed under the concepts each may name; an item whose concepts are None (not
+    known) is filed under every concept."""
 
-    def __init__(self, concepts_of_items: Iterable[set[str] | None]) -> None:
-        self._filed: dict[str, list[int]] = {}
+    def __init__(self, items: list[T], concepts_of: Callable[[T], set[str] | None]) -> None:
+        self._items = items
+        self._filed: dict[str, list[int]] = {}  # concept -> positions of its items
         self._every: list[int] = []
-        for at, concepts in enumerate(concepts_of_items):
+        for at, item in enumerate(items):
+            concepts = concepts_of(item)
             if concepts is None:
                 self._every.append(at)
             for concept in concepts or ():
                 self._filed.setdefault(concept, []).append(at)
 
-    def of(self, concept: str) -> list[int]:
-        """In list order."""
+    def of(self, concept: str) -> list[T]:
+        """The concept's items, in the order of the list."""
         filed = self._filed.get(concept, [])
-        return sorted({*filed, *self._every}) if self._every else filed
+        positions = sorted({*filed, *self._every}) if self._every else filed
+        return [self._items[at] for at in positions]
 
 
 _SIGNALS: dict[int, tuple[weakref.ref, SiteSignals]] = {}

@@ -284,7 +284,7 @@ class _UrlIndex:
         self.anywhere: list[tuple[str, int, str, re.Pattern[str]]] = []  # re: patterns, those opening with '*'
         for concept, compiled in patterns.items():
             for order, (pattern, rx, _literal) in enumerate(compiled.each):
-                head = "" if pattern.startswith("re:") else pattern.lower().strip("/").split("*")[0][: self.HEAD]
+                head = "" if pattern.startswith("re:") else _url_pieces(pattern)[0][: self.HEAD]
                 filed = self.by_head.setdefault(head, []) if head else self.anywhere
                 filed.append((concept, order, pattern, rx))
         self.head_lengths = sorted({len(head) for head in self.by_head})
@@ -305,7 +305,12 @@ class _UrlIndex:
 def _url_literal(pattern: str) -> str | None:
     if pattern.startswith("re:"):
         return None
-    return max(pattern.lower().strip("/").split("*"), key=len) or None
+    return max(_url_pieces(pattern), key=len) or None
+
+
+def _url_pieces(pattern: str) -> list[str]:
+    """The literal text of a URL pattern (not re:) between its '*'s, as url_regex matches it."""
+    return pattern.lower().strip("/").split("*")
 
 
 @dataclass
