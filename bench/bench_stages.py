@@ -6,6 +6,8 @@ crawl (Scrapy over 127.0.0.1, politeness off, plain HTTP) -> parse (the WARC int
 core up to 4 or LOSI_PARSE_WORKERS, each page's concepts matched there too) ->
 probes (the live-browser checks of the home and key pages) -> assess (every LOSI 2024 indicator) ->
 reports (CSV, JSON, XLSX, HTML from the store). Prints seconds and pages/s per stage and the peak RSS.
+Then the crawl again with its pages parsed as it captures them (as `losi run` does): the crawl's time and
+the parsing left once it ended.
 `make bench` runs it on generated pages (word salad: every page goes to langdetect) and again on real saved
 pages (--corpus, cycled up to --pages) when the shared corpora are there.
 """
@@ -23,9 +25,9 @@ from assessors.engine import assess_site
 from bench.rss import TreeSampler
 from bench.sitegen import generate_site
 from crawler.parse_pool import parse_workers
-from crawler.runner import crawl_portal
+from crawler.runner import BackgroundCrawl, crawl_portal
 from indicators.catalog import load_catalog
-from losi.layout import portal_files
+from losi.layout import PortalFiles, portal_files
 from losi.localserve import LocalServer
 from losi.models import Limits, Politeness, PortalConfig
 from losi.pipeline import load_site
@@ -36,6 +38,20 @@ from outputs.reports import write_reports
 def _line(stage: str, seconds: float, pages: int, unit: str = "pages") -> None:
     rate = f"{pages / seconds:8.1f} {unit}/s" if seconds > 0 and pages else ""
     print(f"{stage:<8} {seconds:8.1f} s  {pages:6d} {unit:<6} {rate}", flush=True)
+
+
+def _alongside(portal: PortalConfig, files: PortalFiles) -> None:
+    """The portal crawled again as `losi run` does it, its pages parsed while the crawl writes them: the
+    crawl's time, then the parsing left after it (what the crawl's end waits for before the assessment)."""
+    print("crawl and parse together, as `losi run` does (pages parsed as the crawl captures them):", flush=True)
+    ended: list[float] = []
+    started = time.monotonic()
+    crawl = BackgroundCrawl(portal, files, on_end=lambda: ended.append(time.monotonic()))
+    site = load_site(portal, files, crawl=crawl)
+    done = time.monotonic()
+    _line("crawl", ended[0] - started, crawl.result().pages)
+    _line("parse+", done - ended[0], len(site.pages))
+    print("(parse+: parsing left after the crawl ended)", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -83,12 +99,15 @@ def main(argv: list[str] | None = None) -> None:
             findings = assess_site(site, catalog)
             _line("assess", time.monotonic() - started, len(site.pages))
 
+
             started = time.monotonic()
             store.save_pages(run_id, portal.id, site.pages)
             store.save_findings(run_id, portal.id, catalog.id, findings)
             store.set_portal_status(run_id, portal.id, "assessed")
             written = write_reports(store, run_id, Path(tmp) / "out")
             _line("report", time.monotonic() - started, len(written), "files")
+            del site, findings  # the pages of the crawl above, before the same portal is crawled again
+            _alongside(portal, portal_files(Path(tmp) / "data", run_id, "bench-alongside"))
         finally:
             store.close()
             server.close()

@@ -10,6 +10,7 @@ is the same as parsing them one after the other. Small crawls, one core or a poo
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import os
@@ -141,14 +142,19 @@ def share_cores(portals_at_once: int) -> None:
 
 
 def parse_captures(
-    captures: Iterable[Capture], scope: Scope, expected: int, workers: int | None = None, also: Also | None = None
+    captures: Iterable[Capture],
+    scope: Scope,
+    expected: int | None,
+    workers: int | None = None,
+    also: Also | None = None,
 ) -> Iterator[Parsed]:
     """(capture, its page document or None, also(document) or None) for every capture, in the order given.
 
     also: more work on each page document where it is parsed (a module-level function: it goes to the
     pool's processes by name).
 
-    expected: about how many captures there are (the pool is used only for many). Stopping early (a
+    expected: about how many captures there are (the pool is used only for many); None while a crawl is
+    still writing them (the pool starts once MIN_PAGES_FOR_POOL have come). Stopping early (a
     deadline) is closing this generator: the pool's processes end after the pages they hold. Parts
     repeated across pages (template links) are one object (SharedParts)."""
     shared = SharedParts()
@@ -158,9 +164,17 @@ def parse_captures(
 
 
 def _parsed(
-    captures: Iterable[Capture], scope: Scope, expected: int, workers: int | None, also: Also | None
+    captures: Iterable[Capture], scope: Scope, expected: int | None, workers: int | None, also: Also | None
 ) -> Iterator[Parsed]:
     workers = parse_workers() if workers is None else workers
+    captures = iter(captures)
+    if expected is None:  # a crawl still running: parse here until it proves big enough for the pool
+        for capture in itertools.islice(captures, MIN_PAGES_FOR_POOL):
+            yield capture, *_parse_one(capture, scope, also)
+        following = next(captures, None)
+        if following is None:
+            return
+        captures, expected = itertools.chain([following], captures), MIN_PAGES_FOR_POOL
     pool = _start_pool(workers, scope, also) if workers > 1 and expected >= MIN_PAGES_FOR_POOL else None
     if pool is None:
         for capture in captures:

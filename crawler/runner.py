@@ -11,12 +11,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from crawler.captures import Capture, iter_captures
 from crawler.pipelines import PROGRESS_PREFIX
 from crawler.scope import Scope, host_of
 from losi.layout import PortalFiles
@@ -92,8 +93,11 @@ def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-def _run_child(files: PortalFiles, deadline: float, progress: Callable[[str], None] | None) -> tuple[int | None, str]:
-    """Run crawl_one; relay progress; kill it at the deadline. Returns (exit code or None if killed, stderr)."""
+def _run_child(
+    files: PortalFiles, deadline: float, progress: Callable[[str], None] | None, stop: threading.Event | None = None
+) -> tuple[int | None, str]:
+    """Run crawl_one; relay progress; kill it at the deadline or when `stop` is set. Returns (exit code or
+    None if killed, stderr)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env[PARENT_ENV] = str(os.getpid())  # the crawl ends with this process, even when it is killed
@@ -114,19 +118,19 @@ def _run_child(files: PortalFiles, deadline: float, progress: Callable[[str], No
         reader.start()
         killed = False
         while True:
+            ending = time.monotonic() > deadline or (stop is not None and stop.is_set())
+            if ending and not killed and proc.poll() is None:
+                tree = descendants(proc.pid)  # read first: Chromium is in a process group of its own
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                kill([*tree, *descendants(proc.pid)])
+                killed = True
             try:
                 line = lines.get(timeout=0.5)
             except queue.Empty:
-                line = ""
-                if time.monotonic() > deadline and proc.poll() is None:
-                    tree = descendants(proc.pid)  # read first: Chromium is in a process group of its own
-                    proc.terminate()
-                    try:
-                        proc.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-                    kill([*tree, *descendants(proc.pid)])
-                    killed = True
                 continue
             if line is None:
                 break
@@ -171,12 +175,21 @@ def _decide(
 
 
 def crawl_portal(
-    portal: PortalConfig, files: PortalFiles, progress: Callable[[str], None] | None = None
+    portal: PortalConfig,
+    files: PortalFiles,
+    progress: Callable[[str], None] | None = None,
+    fresh: threading.Event | None = None,
+    stop: threading.Event | None = None,
 ) -> CrawlResult:
     """Crawl one portal into files (job, WARC, captures, summary, log). Returns how it went; never raises
-    for a bad or unreachable site."""
+    for a bad or unreachable site.
+
+    fresh: set once the files of an earlier attempt are gone (from then on, what they hold is this crawl's).
+    stop: set it to end the crawl now (its child process is killed)."""
     started = time.monotonic()
     _fresh_start(files)
+    if fresh is not None:
+        fresh.set()
     files.job.write_text(json.dumps(portal.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     refusal = preflight(portal)
     if refusal:
@@ -185,7 +198,7 @@ def crawl_portal(
         return result
     deadline = started + portal.limits.max_seconds + KILL_GRACE_SECONDS
     try:
-        code, stderr = _run_child(files, deadline, progress)
+        code, stderr = _run_child(files, deadline, progress, stop)
     except OSError as exc:
         code, stderr = -1, f"could not start the crawler: {exc}"
     child: dict[str, Any] | None = None
@@ -206,3 +219,58 @@ def crawl_portal(
                          dict(child.get("focus", {})) if child else {})  # fmt: skip
     files.crawl_summary.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     return result
+
+
+class BackgroundCrawl:
+    """A crawl running in a thread of this process while its captures are read as it writes them.
+
+    Parsing alongside the crawl uses the cores a crawl leaves idle (a polite crawl mostly waits), so the
+    assessment starts with most pages already parsed. `captures()` ends once the crawl has ended and
+    everything it wrote has been read; `result()` waits for the crawl, which its own time cap bounds."""
+
+    def __init__(
+        self,
+        portal: PortalConfig,
+        files: PortalFiles,
+        progress: Callable[[str], None] | None = None,
+        on_end: Callable[[], None] | None = None,
+    ) -> None:
+        self.files = files
+        self.done = threading.Event()
+        self._fresh = threading.Event()
+        self._stop = threading.Event()
+        self._result: CrawlResult | None = None
+        self._thread = threading.Thread(
+            target=self._crawl, args=(portal, progress, on_end), name=f"crawl {portal.id}", daemon=True
+        )
+        self._thread.start()
+
+    def _crawl(
+        self, portal: PortalConfig, progress: Callable[[str], None] | None, on_end: Callable[[], None] | None
+    ) -> None:
+        started = time.monotonic()
+        try:
+            self._result = crawl_portal(portal, self.files, progress, self._fresh, self._stop)
+        except Exception as exc:  # e.g. the disk is full: the portal is finished with the reason
+            self._result = CrawlResult("failed", f"the crawl stopped: {type(exc).__name__}: {exc}", 0,
+                                       round(time.monotonic() - started, 2))  # fmt: skip
+        finally:
+            self._fresh.set()
+            try:
+                if on_end is not None:
+                    on_end()
+            finally:
+                self.done.set()
+
+    def captures(self) -> Iterator[Capture]:
+        self._fresh.wait()  # never read what an earlier attempt left before it is removed
+        yield from iter_captures(self.files, until=self.done)
+
+    def stop(self) -> None:
+        """End the crawl without waiting for it (whoever reads its captures has given up)."""
+        self._stop.set()
+
+    def result(self) -> CrawlResult:
+        self._thread.join()
+        assert self._result is not None
+        return self._result

@@ -50,7 +50,7 @@ class LexiconError(ValueError):
     """A lexicon or concepts file is malformed. The message names the file, the concept and the field."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a portal's pages hold hundreds of thousands of them
 class TermMatch:
     concept: str
     lang: str
@@ -194,15 +194,23 @@ def term_regex(term: str, options: Mapping[str, Any] | None = None, latinise: bo
 
 
 def _start_keys(term_rx_key: str, options: Mapping[str, Any]) -> set[str] | None:
-    """Index keys under which a term can start: "2:xy" (a word starting with xy, or the one-letter word x)
-    or "1:x" (any word starting with x, for a term like "x*"). None: the term must be scanned for."""
+    """Index keys under which a term can start: "3:xyz" (a word starting with xyz), "2:xy" (a word starting
+    with xy, or the one-letter word x) or "1:x" (any word starting with x, for a term like "x*"). None: the
+    term must be scanned for. The longer the key, the fewer the words where its terms are tried."""
     first = term_rx_key.split(" ")[0][:4]
     variants = [""]
-    for char in first:
+    position = 0
+    while position < len(first):
+        char = first[position]
+        position += 1
+        expansion = next((e for e in _EXPANSIONS if first.startswith(e, position - 1)), None)
         if char == "*":
             variants = [v + "*" for v in variants]
             break
-        if char == "'" and options.get("apostrophe_optional"):
+        if expansion:  # the text may hold the single character ("և" for "եւ"), as _word_regex matches it
+            alts = [expansion, _EXPANSIONS[expansion]]
+            position += len(expansion) - 1
+        elif char == "'" and options.get("apostrophe_optional"):
             alts = ["'", ""]
         elif char == "ı":
             alts = ["ı", "i"]
@@ -220,8 +228,10 @@ def _start_keys(term_rx_key: str, options: Mapping[str, Any]) -> set[str] | None
             return None
         word = run.group()
         starred = variant[run.end() : run.end() + 1] == "*"
-        if len(word) >= 2:
-            keys.add("2:" + word[:2])
+        if len(word) >= 3:
+            keys.add("3:" + word[:3])
+        elif len(word) == 2:
+            keys.add("2:" + word)
         elif starred:
             keys.add("1:" + word)
         elif run.end() < len(variant) or len(variant) == len(first):
@@ -236,14 +246,17 @@ _WORD_RX = re.compile(r"\w+")
 
 @lru_cache(maxsize=64)
 def _word_index(subject: str) -> dict[str, list[int]]:
-    """Start offsets of the words of `subject`, by their first one and first two characters (in no order)."""
-    by_two: dict[str, list[int]] = {}
+    """Start offsets of the words of `subject`, by their first one, two and three characters (in no order;
+    the one-letter word x is under "2:x", as _start_keys files it)."""
+    by_three: dict[str, list[int]] = {}
     for m in _WORD_RX.finditer(subject):
-        by_two.setdefault(m.group()[:2], []).append(m.start())
+        by_three.setdefault(m.group()[:3], []).append(m.start())
     index: dict[str, list[int]] = {}
-    for two, starts in by_two.items():
-        index["2:" + two] = starts
-        index.setdefault("1:" + two[0], []).extend(starts)
+    for three, starts in by_three.items():
+        if len(three) == 3:
+            index["3:" + three] = starts
+        index.setdefault("2:" + three[:2], []).extend(starts)
+        index.setdefault("1:" + three[0], []).extend(starts)
     return index
 
 

@@ -29,6 +29,7 @@ from losi.models import PortalConfig, Verdict
 from losi.store import ClaimLost, Store
 
 if TYPE_CHECKING:
+    from crawler.runner import BackgroundCrawl
     from losi.pipeline import PortalOutcome, RunOptions
 
 BUNDLE_FILE = "bundle.json"
@@ -155,27 +156,40 @@ def _crawl_site(
     own = site_files(files, part.id)
     own.root.mkdir(parents=True, exist_ok=True)
     say = f"{prefix} {part.id}"
+    resumed = parsing.resume()
+    crawl: BackgroundCrawl | None = None
+    hard_stop = resumed.remaining() + HARD_STOP_GRACE_SECONDS
     if options.from_run:
         source = site_files(portal_files(options.data_dir, options.from_run, portal.id), part.id)
         if not source.captures.is_file():
             return replace(part, reached=False, reason=f"run {options.from_run} holds no captures of this site"), None
         progress(f"{say}: re-assessing the captures of run {options.from_run} (no crawl)")
+        tell(stage=f"parse {part.id}", cap=resumed.remaining())
     else:
-        from crawler.runner import crawl_portal
+        from crawler.runner import KILL_GRACE_SECONDS, BackgroundCrawl
+
+        def crawl_ended() -> None:  # the parse clock runs again from the crawl's end
+            resumed.restart(parsing.spent)
+            tell(stage=f"parse {part.id}", cap=resumed.remaining())
 
         tell(stage=f"crawl {part.id}", cap=config.limits.max_seconds, pages=0)
-        progress(f"{say}: crawling {part.url} (up to {config.limits.max_pages} pages)")
-        result = crawl_portal(config, own, progress=lambda line: progress(f"{say}: {line}"))
+        progress(f"{say}: crawling {part.url} (up to {config.limits.max_pages} pages), parsing as it goes")
+        crawl = BackgroundCrawl(config, own, lambda line: progress(f"{say}: {line}"), on_end=crawl_ended)
+        source, hard_stop = own, hard_stop + config.limits.max_seconds + KILL_GRACE_SECONDS
+    try:
+        with time_limit(hard_stop, resumed.reason):
+            site = load_site(config, source, resumed, crawl)
+    except BaseException:
+        if crawl is not None:
+            crawl.stop()
+        raise
+    result = crawl.result() if crawl is not None else None  # ended: its captures were read to the end
+    parsing.stop(resumed)
+    if result is not None:
         progress(f"{say}: crawl {result.status}: {result.pages} pages in {result.seconds:.1f} s"
                  + (f" ({result.reason})" if result.reason else ""))  # fmt: skip
         if result.status == "failed" and result.pages == 0:
             return replace(part, reached=False, reason=result.reason or "the crawl failed"), None
-        source = own
-    resumed = parsing.resume()
-    tell(stage=f"parse {part.id}", cap=resumed.remaining())
-    with time_limit(resumed.remaining() + HARD_STOP_GRACE_SECONDS, resumed.reason):
-        site = load_site(config, source, resumed)
-    parsing.stop(resumed)
     summary = _read_json(source.crawl_summary)
     if not site.pages:
         why = "no HTML page could be fetched from its home page" + (f": {summary['reason']}" if summary.get("reason")

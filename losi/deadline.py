@@ -40,6 +40,11 @@ class Deadline:
     def at(self) -> float:
         return self.started + self.seconds
 
+    def restart(self, spent: float = 0.0) -> None:
+        """The stage (re)starts now, `spent` seconds of it already used: parsing alongside a crawl, the
+        assessment's cap runs from the crawl's end."""
+        self.started = time.monotonic() - spent
+
     def remaining(self) -> float:
         return max(0.0, self.at - time.monotonic())
 

@@ -33,6 +33,7 @@ from losi.store import ClaimLost, Store, _safe_url
 
 if TYPE_CHECKING:
     from crawler.captures import Capture
+    from crawler.runner import BackgroundCrawl, CrawlResult
 
 Progress = Callable[[str], None]
 Events = Callable[[str, dict[str, Any]], None]  # (portal id, {"stage", "pages", "cap", ...}) for live displays
@@ -200,16 +201,32 @@ def assess_portal(
     caps: list[str] = []  # the caps this portal reached, for its status and its undecided findings
     seconds: dict[str, float] = {}
     try:
-        tell(stage="crawl", cap=portal.limits.max_seconds, pages=0)
-        source = _captures_for(portal, files, options, prefix, tell, caps)
-        seconds["crawl"] = round(time.monotonic() - started, 2)
-        if isinstance(source, str):  # the crawl failed: say why on every indicator
-            return _not_assessed(store, run_id, portal, catalog, source, prefix, progress, tell)
         assessing = Deadline(portal.limits.assess_seconds, "assessment")
-        tell(stage="parse", cap=assessing.seconds)
-        with time_limit(assessing.seconds + HARD_STOP_GRACE_SECONDS, assessing.reason):
-            site = load_site(portal, source, assessing)
-        seconds["parse"] = round(assessing.elapsed(), 2)
+        hard_stop = assessing.seconds + HARD_STOP_GRACE_SECONDS
+        crawl: BackgroundCrawl | None = None
+        if options.from_run:
+            source = _captures_of_run(portal, options, prefix)
+            if isinstance(source, str):
+                return _not_assessed(store, run_id, portal, catalog, source, prefix, progress, tell)
+            tell(stage="parse", cap=assessing.seconds)
+        else:
+            from crawler.runner import KILL_GRACE_SECONDS
+
+            tell(stage="crawl", cap=portal.limits.max_seconds, pages=0)
+            crawl, source = _start_crawl(portal, files, prefix, progress, tell, assessing), files
+            hard_stop += portal.limits.max_seconds + KILL_GRACE_SECONDS  # the pages parsed while it crawls
+        try:
+            with time_limit(hard_stop, assessing.reason):
+                site = load_site(portal, source, assessing, crawl)
+        except BaseException:
+            if crawl is not None:
+                crawl.stop()
+            raise
+        crawled = crawl.result() if crawl is not None else None  # ended: its captures were read to the end
+        seconds["crawl"] = crawled.seconds if crawled is not None else 0.0
+        seconds["parse"] = round(assessing.elapsed(), 2)  # after the crawl: what parsing alongside left
+        if crawled is not None and (failure := _crawl_outcome(crawled, prefix, progress, caps)):
+            return _not_assessed(store, run_id, portal, catalog, failure, prefix, progress, tell)
         if assessing.hit:
             caps.append(assessing.hit)
             say(assessing.hit)
@@ -296,34 +313,46 @@ def _note_caps(findings: list[Finding], caps: list[str]) -> None:
             finding.details["caps"] = list(caps)
 
 
-def _captures_for(
-    portal: PortalConfig, files: PortalFiles, options: RunOptions, prefix: str, tell: Callable[..., None],
-    caps: list[str],
-) -> PortalFiles | str:  # fmt: skip
-    """The files holding this portal's captures, or the reason there are none."""
-    progress = options.progress
-    if options.from_run:
-        source = portal_files(options.data_dir, options.from_run, portal.id)
-        if not source.captures.is_file():
-            return f"run {options.from_run} holds no captures for portal {portal.id}"
-        progress(f"{prefix}: re-assessing the captures of run {options.from_run} (no crawl)")
-        return source
-    from crawler.runner import crawl_portal
+def _captures_of_run(portal: PortalConfig, options: RunOptions, prefix: str) -> PortalFiles | str:
+    """The files holding this portal's captures in the run re-assessed, or why there are none."""
+    assert options.from_run is not None
+    source = portal_files(options.data_dir, options.from_run, portal.id)
+    if not source.captures.is_file():
+        return f"run {options.from_run} holds no captures for portal {portal.id}"
+    options.progress(f"{prefix}: re-assessing the captures of run {options.from_run} (no crawl)")
+    return source
+
+
+def _start_crawl(
+    portal: PortalConfig, files: PortalFiles, prefix: str, progress: Progress, tell: Callable[..., None],
+    assessing: Deadline,
+) -> BackgroundCrawl:  # fmt: skip
+    """The portal's crawl, started in the background; its pages are parsed as it captures them. The
+    assessment's cap starts when the crawl ends."""
+    from crawler.runner import BackgroundCrawl
 
     def crawl_progress(line: str) -> None:
         progress(f"{prefix}: {line}")
         if match := _CRAWL_PAGES.search(line):
             tell(pages=int(match.group(1)))
 
-    progress(f"{prefix}: crawling {portal.home_url} (up to {portal.limits.max_pages} pages)")
-    result = crawl_portal(portal, files, progress=crawl_progress)
+    def crawl_ended() -> None:
+        assessing.restart()
+        tell(stage="parse", cap=assessing.seconds)
+
+    progress(f"{prefix}: crawling {portal.home_url} (up to {portal.limits.max_pages} pages), parsing as it goes")
+    return BackgroundCrawl(portal, files, crawl_progress, on_end=crawl_ended)
+
+
+def _crawl_outcome(result: CrawlResult, prefix: str, progress: Progress, caps: list[str]) -> str:
+    """Say how the crawl went; the reason it gave nothing to assess, or "" (a time cap it hit goes to caps)."""
     summary = f"{prefix}: crawl {result.status}: {result.pages} pages in {result.seconds:.1f} s"
     progress(f"{summary} ({result.reason})" if result.reason else summary)
     if result.status == "failed" and result.pages == 0:
         return result.reason or "the crawl failed"
     if "time cap" in result.reason or "time limit" in result.reason:
         caps.append(result.reason)
-    return files
+    return ""
 
 
 def _probes_for(
@@ -348,10 +377,16 @@ def _probes_for(
         return {name: {"error": f"not run: {exc}"} for name in (*BROWSER_PROBES, "vnu")} | {"capped": str(exc)}
 
 
-def load_site(portal: PortalConfig, files: PortalFiles, deadline: Deadline | None = None) -> Site:
+def load_site(
+    portal: PortalConfig,
+    files: PortalFiles,
+    deadline: Deadline | None = None,
+    crawl: BackgroundCrawl | None = None,
+) -> Site:
     """Parse every capture once into page documents; the home page comes first.
 
-    With a deadline, parsing stops when it passes and keeps the pages parsed so far (deadline.hit says so)."""
+    With a deadline, parsing stops when it passes and keeps the pages parsed so far (deadline.hit says so).
+    With a crawl still running, its captures are parsed as it writes them, until it ends."""
     from assessors.signals import page_index
     from crawler.captures import iter_captures
     from crawler.parse_pool import count_lines, parse_captures
@@ -367,7 +402,7 @@ def load_site(portal: PortalConfig, files: PortalFiles, deadline: Deadline | Non
     page_indexes: list[PageIndex] = []
 
     def pages_to_parse() -> Iterator[Capture]:
-        for capture in iter_captures(files):
+        for capture in iter_captures(files) if crawl is None else crawl.captures():
             if capture.aux:  # robots.txt answered with an HTML page is not a page
                 continue
             if capture.status >= 400:
@@ -375,7 +410,7 @@ def load_site(portal: PortalConfig, files: PortalFiles, deadline: Deadline | Non
                 continue
             yield capture
 
-    expected = count_lines(files.captures)
+    expected = count_lines(files.captures) if crawl is None else None
     with contextlib.closing(parse_captures(pages_to_parse(), scope, expected, also=page_index)) as parsed:
         for capture, doc, index in parsed:
             if doc is None:
@@ -394,7 +429,8 @@ def load_site(portal: PortalConfig, files: PortalFiles, deadline: Deadline | Non
             is_home = capture.url in home_keys or (home is None and capture.depth == 0)
             if not capture.outside and is_home and (home is None or doc.rendered or capture.url in home_keys):
                 home = doc
-            if deadline is not None and deadline.expired():
+            # the cap runs from the crawl's end (crawl.done): pages parsed while it crawls are within its own cap
+            if deadline is not None and (crawl is None or crawl.done.is_set()) and deadline.expired():
                 deadline.hit = f"parsing stopped at the {deadline.reason} after {len(inside)} pages"
                 break
     pages = list(inside.values())
