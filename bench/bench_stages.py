@@ -1,9 +1,10 @@
 """Stage benchmark: one generated portal through every stage, each timed apart, with pages/s.
 
     .venv/bin/python -m bench.bench_stages [--pages 2000] [--no-probes] [--corpus ../shared/corpora/city-bureau]
+        [--delay 0.05]
 
-crawl (Scrapy over 127.0.0.1, politeness off, plain HTTP) -> parse (the WARC into page documents, on every
-core up to 4 or LOSI_PARSE_WORKERS, each page's concepts matched there too) ->
+crawl (Scrapy over 127.0.0.1, politeness off unless --delay, plain HTTP) -> parse (the WARC into page
+documents, on every core up to 4 or LOSI_PARSE_WORKERS, each page's concepts matched there too) ->
 probes (the live-browser checks of the home and key pages) -> assess (every LOSI 2024 indicator) ->
 reports (CSV, JSON, XLSX, HTML from the store). Prints seconds and pages/s per stage and the peak RSS.
 Then the crawl again with its pages parsed as it captures them (as `losi run` does): the crawl's time and
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--no-probes", action="store_true")
+    parser.add_argument("--delay", type=float, default=0.0,
+                        help="seconds between requests (politeness; default 0: the crawl as fast as it goes)")
     parser.add_argument("--corpus", type=Path, default=None,
                         help="a folder of saved .html pages to build the portal from (cycled up to --pages)")
     args = parser.parse_args(argv)
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         portal = PortalConfig(
             id="bench", home_url=server.url, allow_private=True, render="never", languages=["en"],
             limits=Limits(max_pages=args.pages + 100, max_depth=100, max_seconds=900),
-            politeness=Politeness(delay=0, concurrency_per_host=16),
+            politeness=Politeness(delay=args.delay, concurrency_per_host=16),
         )  # fmt: skip
         store = Store(data_dir=Path(tmp) / "data")
         run_id = store.create_run(Path(tmp) / "out")
