@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from assessors.bundle import BundlePart, merge_sites
 from assessors.site import Site
 from indicators.catalog import load_catalog
-from losi.deadline import CapReached, Deadline, time_limit
+from losi.deadline import CapReached, Deadline
 from losi.layout import PortalFiles, portal_files
 from losi.models import PortalConfig, Verdict
 from losi.store import ClaimLost, Store
@@ -149,7 +149,7 @@ def _crawl_site(
 ) -> tuple[BundlePart, Site | None]:  # fmt: skip
     """Crawl (or take from options.from_run) one site and parse it within what is left of `parsing`; a site
     that gives no page comes back unreached."""
-    from losi.pipeline import HARD_STOP_GRACE_SECONDS, load_site
+    from losi.pipeline import load_site_within
 
     progress = options.progress
     config = site_config(portal, part)
@@ -158,7 +158,6 @@ def _crawl_site(
     say = f"{prefix} {part.id}"
     resumed = parsing.resume()
     crawl: BackgroundCrawl | None = None
-    hard_stop = resumed.remaining() + HARD_STOP_GRACE_SECONDS
     if options.from_run:
         source = site_files(portal_files(options.data_dir, options.from_run, portal.id), part.id)
         if not source.captures.is_file():
@@ -166,7 +165,7 @@ def _crawl_site(
         progress(f"{say}: re-assessing the captures of run {options.from_run} (no crawl)")
         tell(stage=f"parse {part.id}", cap=resumed.remaining())
     else:
-        from crawler.runner import KILL_GRACE_SECONDS, BackgroundCrawl
+        from crawler.runner import BackgroundCrawl
 
         def crawl_ended() -> None:  # the parse clock runs again from the crawl's end
             resumed.restart(parsing.spent)
@@ -175,15 +174,8 @@ def _crawl_site(
         tell(stage=f"crawl {part.id}", cap=config.limits.max_seconds, pages=0)
         progress(f"{say}: crawling {part.url} (up to {config.limits.max_pages} pages), parsing as it goes")
         crawl = BackgroundCrawl(config, own, lambda line: progress(f"{say}: {line}"), on_end=crawl_ended)
-        source, hard_stop = own, hard_stop + config.limits.max_seconds + KILL_GRACE_SECONDS
-    try:
-        with time_limit(hard_stop, resumed.reason):
-            site = load_site(config, source, resumed, crawl)
-    except BaseException:
-        if crawl is not None:
-            crawl.stop()
-        raise
-    result = crawl.result() if crawl is not None else None  # ended: its captures were read to the end
+        source = own
+    site, result = load_site_within(config, source, resumed, crawl)
     parsing.stop(resumed)
     if result is not None:
         progress(f"{say}: crawl {result.status}: {result.pages} pages in {result.seconds:.1f} s"

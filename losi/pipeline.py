@@ -202,7 +202,6 @@ def assess_portal(
     seconds: dict[str, float] = {}
     try:
         assessing = Deadline(portal.limits.assess_seconds, "assessment")
-        hard_stop = assessing.seconds + HARD_STOP_GRACE_SECONDS
         crawl: BackgroundCrawl | None = None
         if options.from_run:
             source = _captures_of_run(portal, options, prefix)
@@ -210,19 +209,9 @@ def assess_portal(
                 return _not_assessed(store, run_id, portal, catalog, source, prefix, progress, tell)
             tell(stage="parse", cap=assessing.seconds)
         else:
-            from crawler.runner import KILL_GRACE_SECONDS
-
             tell(stage="crawl", cap=portal.limits.max_seconds, pages=0)
             crawl, source = _start_crawl(portal, files, prefix, progress, tell, assessing), files
-            hard_stop += portal.limits.max_seconds + KILL_GRACE_SECONDS  # the pages parsed while it crawls
-        try:
-            with time_limit(hard_stop, assessing.reason):
-                site = load_site(portal, source, assessing, crawl)
-        except BaseException:
-            if crawl is not None:
-                crawl.stop()
-            raise
-        crawled = crawl.result() if crawl is not None else None  # ended: its captures were read to the end
+        site, crawled = load_site_within(portal, source, assessing, crawl)
         seconds["crawl"] = crawled.seconds if crawled is not None else 0.0
         seconds["parse"] = round(assessing.elapsed(), 2)  # after the crawl: what parsing alongside left
         if crawled is not None and (failure := _crawl_outcome(crawled, prefix, progress, caps)):
@@ -375,6 +364,26 @@ def _probes_for(
     except TimeoutError as exc:
         progress(f"{prefix}: probes skipped: {exc}")
         return {name: {"error": f"not run: {exc}"} for name in (*BROWSER_PROBES, "vnu")} | {"capped": str(exc)}
+
+
+def load_site_within(
+    portal: PortalConfig, source: PortalFiles, deadline: Deadline, crawl: BackgroundCrawl | None
+) -> tuple[Site, CrawlResult | None]:
+    """load_site within the deadline, stopped by a signal if it overruns it (and the crawl's own cap, while
+    it parses a running crawl's pages); then the crawl's result. A crawl given up on is stopped."""
+    from crawler.runner import KILL_GRACE_SECONDS
+
+    hard_stop = deadline.remaining() + HARD_STOP_GRACE_SECONDS
+    if crawl is not None:
+        hard_stop += portal.limits.max_seconds + KILL_GRACE_SECONDS
+    try:
+        with time_limit(hard_stop, deadline.reason):
+            site = load_site(portal, source, deadline, crawl)
+    except BaseException:
+        if crawl is not None:
+            crawl.stop()
+        raise
+    return site, crawl.result() if crawl is not None else None  # it has ended: its captures were read to the end
 
 
 def load_site(

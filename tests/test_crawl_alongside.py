@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,11 @@ from bench.sitegen import generate_site
 from crawler.captures import Capture, iter_captures
 from crawler.parse_pool import MIN_PAGES_FOR_POOL
 from crawler.runner import BackgroundCrawl
+from losi.deadline import Deadline
 from losi.layout import PortalFiles
 from losi.localserve import LocalServer, QuietHandler
 from losi.models import Limits, Politeness, PortalConfig
-from losi.pipeline import RunOptions, run_assessment
+from losi.pipeline import RunOptions, load_site, run_assessment
 from losi.store import Store
 
 
@@ -80,6 +82,24 @@ def test_captures_read_while_the_crawl_writes_them_are_the_crawls_captures(tmp_p
     after = list(iter_captures(files))
     assert [_key(c) for c in read] == [_key(c) for c in after]
     assert {c.url.rsplit("/", 1)[-1] for c in after} >= {"", *PAGES}
+
+
+def test_the_assessment_cap_runs_from_the_crawls_end(tmp_path: Path) -> None:
+    """A cap already used up when the crawl starts (a long crawl) does not cut the pages parsed while the
+    crawl runs: the cap starts again when the crawl ends (on_end), with ample time for what is left."""
+    site_dir = _site(tmp_path)
+    server = LocalServer(site_dir)
+    try:
+        files = PortalFiles(tmp_path / "out")
+        portal = _portal(server.url, 50)
+        assessing = Deadline(600, "assessment", started=time.monotonic() - 3600)
+        assert assessing.expired()
+        crawl = BackgroundCrawl(portal, files, on_end=assessing.restart)
+        site = load_site(portal, files, assessing, crawl)
+    finally:
+        server.close()
+    assert not assessing.hit, assessing.hit
+    assert len(site.pages) == len(PAGES) + 1
 
 
 def test_a_crawl_given_up_on_is_stopped_without_waiting_for_it(tmp_path: Path) -> None:
