@@ -80,16 +80,21 @@ def good_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         return _probed(tmp_path_factory.mktemp("good"), "good", mp)
 
 
+_PROCESS_HELPERS = (b"multiprocessing.forkserver", b"multiprocessing.resource_tracker")
+
+
 def _our_processes() -> list[str]:
-    """Processes this test process started and left behind (other sessions' browsers are not ours)."""
+    """Processes this test process started and left behind (other sessions' browsers are not ours; nor are
+    multiprocessing's forkserver and resource tracker, kept for the next parse pool an earlier test started)."""
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
             state, ppid = text[text.rindex(")") + 2:].split()[:2]
+            cmdline = (stat.parent / "cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        if int(ppid) == os.getpid() and state != "Z":
+        if int(ppid) == os.getpid() and state != "Z" and not any(h in cmdline for h in _PROCESS_HELPERS):
             out.append(text[:200])
     return out
 
