@@ -146,11 +146,15 @@ def _run_child(
 
 
 def _decide(
-    portal: PortalConfig, child: dict[str, Any] | None, code: int | None, stderr: str, pages: int
-) -> tuple[str, str]:
+    portal: PortalConfig, child: dict[str, Any] | None, code: int | None, stderr: str, pages: int,
+    stopped: bool = False,
+) -> tuple[str, str]:  # fmt: skip
+    """(status, reason) of a crawl from what its child wrote; code None: the child was killed, at the time
+    limit or, when `stopped`, because the assessment gave the crawl up."""
     if child is None:
         last = next((ln for ln in reversed(stderr.strip().splitlines()) if ln.strip()), "")
-        why = "crawler was stopped after the time limit" if code is None else f"crawler exited with code {code}"
+        killed = "because the assessment gave it up" if stopped else "after the time limit"
+        why = f"crawler was stopped {killed}" if code is None else f"crawler exited with code {code}"
         why = f"{why}: {last}" if last else why
         return ("partial" if pages else "failed"), why
     finish = child.get("finish_reason", "")
@@ -210,7 +214,8 @@ def crawl_portal(
         with files.crawl_log.open("a", encoding="utf-8") as log:
             log.write("\n--- crawler stderr ---\n" + stderr)
     pages = int(child["pages"]) if child else _count_pages(files)
-    status, reason = _decide(portal, child, code, stderr, pages)
+    stopped = stop is not None and stop.is_set() and time.monotonic() <= deadline
+    status, reason = _decide(portal, child, code, stderr, pages, stopped)
     stats: dict[str, Any] = dict(child.get("stats", {})) if child else {}
     if child:
         stats["rendering"] = child.get("rendering", "")

@@ -149,7 +149,7 @@ def _crawl_site(
 ) -> tuple[BundlePart, Site | None]:  # fmt: skip
     """Crawl (or take from options.from_run) one site and parse it within what is left of `parsing`; a site
     that gives no page comes back unreached."""
-    from losi.pipeline import load_site_within
+    from losi.pipeline import _crawl_outcome, load_site_within
 
     progress = options.progress
     config = site_config(portal, part)
@@ -177,11 +177,8 @@ def _crawl_site(
         source = own
     site, result = load_site_within(config, source, resumed, crawl)
     parsing.stop(resumed)
-    if result is not None:
-        progress(f"{say}: crawl {result.status}: {result.pages} pages in {result.seconds:.1f} s"
-                 + (f" ({result.reason})" if result.reason else ""))  # fmt: skip
-        if result.status == "failed" and result.pages == 0:
-            return replace(part, reached=False, reason=result.reason or "the crawl failed"), None
+    if result is not None and (failed := _crawl_outcome(result, say, progress, caps=[])):
+        return replace(part, reached=False, reason=failed), None
     summary = _read_json(source.crawl_summary)
     if not site.pages:
         why = "no HTML page could be fetched from its home page" + (f": {summary['reason']}" if summary.get("reason")

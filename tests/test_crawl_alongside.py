@@ -121,7 +121,7 @@ def test_a_crawl_given_up_on_is_stopped_without_waiting_for_it(tmp_path: Path) -
         server.close()
     assert held and read
     assert "gated.html" not in {c.url.rsplit("/", 1)[-1] for c in read}
-    assert result.reason.startswith("crawler was stopped"), result
+    assert result.reason.startswith("crawler was stopped because the assessment gave it up"), result
 
 
 def test_a_crawl_that_captures_nothing_ends_the_reading(tmp_path: Path) -> None:
