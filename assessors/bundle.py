@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from assessors.signals import CHROME_REGIONS
-from assessors.site import Site
+from assessors.site import ConceptIndex, Site
 from crawler.scope import host_of, is_ip, netloc_of
 from losi.models import Link, PageDoc, PortalConfig
 
@@ -169,7 +169,7 @@ def merge_sites(portal: PortalConfig, crawled: list[tuple[BundlePart, Site | Non
         broken={u: s for u, s in broken.items() if u not in pages},
         crawl_complete=bool(reached) and all(p.complete for p in reached),
         parts=parts,
-        page_indexes=[index for _, site in ordered if site is not None for index in site.page_indexes],
+        concept_index=ConceptIndex.merged(site.concept_index for _, site in ordered if site is not None),
     )
 
 
@@ -180,7 +180,7 @@ def single_site_bundle(site: Site) -> BundleSite:
     return BundleSite(
         portal=site.portal, pages=site.pages, external=site.external, probes=site.probes,
         portal_dir=site.portal_dir, outside_pages=site.outside_pages, aliases=site.aliases, broken=site.broken,
-        crawl_complete=site.crawl_complete, parts=[part], page_indexes=site.page_indexes,
+        crawl_complete=site.crawl_complete, parts=[part], concept_index=site.concept_index,
     )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from assessors.jurisdiction import Jurisdiction
+from assessors.site import ConceptIndex
 from crawler.parse import EMAIL_RE
 from indicators.filler import is_placeholder_email, is_placeholder_phone
 from indicators.lexicon import BATCH_SEP, Lexicon, TermMatch
@@ -83,32 +84,41 @@ def get_lexicon() -> Lexicon:
 def page_index(page: PageDoc) -> PageIndex:
     """Every concept matched in a page's title, headings and searched text, and in link labels: the page's
     share of SiteSignals.index_pages, done where the page is parsed (on every core) and handed over in
-    Site.page_indexes. A text's matches do not depend on the texts matched with it, so they are the ones
+    Site.concept_index. A text's matches do not depend on the texts matched with it, so they are the ones
     index_pages would find; what is not handed over, index_pages matches itself.
 
-    Link labels repeat on every page of a template: each process matches a label once, LABEL_BATCH new
-    labels at a time (they come with the page that fills the batch)."""
+    A text this process has handed over already (a template's heading, a menu's label) is not matched or
+    sent again: load_site keeps every page's share, also of the pages it drops as copies. Link labels are
+    matched LABEL_BATCH new labels at a time (they come with the page that fills the batch)."""
     lexicon = get_lexicon()
     concepts = list(lexicon.concepts)
+    handed = _handed_over
+    if len(handed.seen) > MAX_TEXTS_REMEMBERED:
+        handed.seen.clear()
     texts: list[str] = []
     memo: dict[tuple[str, str], list[TermMatch]] = {}
     for strings in page_batches(page):
-        todo = list(dict.fromkeys(t for t in strings if t and t not in texts and BATCH_SEP not in t))
+        todo = list(dict.fromkeys(t for t in strings if t and hash(t) not in handed.seen and BATCH_SEP not in t))
         memo.update(lexicon.index(todo, concepts))
         texts.extend(todo)
-    if len(_labels.seen) > MAX_LABELS_REMEMBERED:
-        _labels.seen.clear()
+        handed.seen.update(map(hash, todo))
     for link in [*page.links, *page.dead_links]:
         label = link.label
-        if label and label not in _labels.seen and BATCH_SEP not in label:
-            _labels.seen.add(label)
-            _labels.waiting.append(label)
-    if len(_labels.waiting) >= LABEL_BATCH:
-        batch = [t for t in _labels.waiting if t not in texts]
+        if label and (key := hash(label)) not in handed.seen and key not in handed.waiting and BATCH_SEP not in label:
+            handed.waiting[key] = label
+    if len(handed.waiting) >= LABEL_BATCH:
+        batch = [label for key, label in handed.waiting.items() if key not in handed.seen]  # not a heading since
         memo.update(lexicon.index(batch, concepts))
         texts.extend(batch)
-        _labels.waiting.clear()
+        handed.seen.update(handed.waiting)
+        handed.waiting.clear()
     return texts, memo
+
+
+def new_site_for_page_index() -> None:
+    """Forget what page_index handed over in this process: the pages of another site follow."""
+    global _handed_over
+    _handed_over = _HandedOver()
 
 
 def page_batches(page: PageDoc) -> tuple[list[str], list[str]]:
@@ -118,13 +128,15 @@ def page_batches(page: PageDoc) -> tuple[list[str], list[str]]:
 
 
 @dataclass
-class _LabelsOfProcess:
-    seen: set[str] = field(default_factory=set)  # link labels page_index has taken in this process
-    waiting: list[str] = field(default_factory=list)  # ... and not matched yet (fewer than LABEL_BATCH)
+class _HandedOver:
+    # hashes of the texts page_index has matched in this process: a collision only leaves a text to
+    # index_pages, and a hash is small where a page's text is not
+    seen: set[int] = field(default_factory=set)
+    waiting: dict[int, str] = field(default_factory=dict)  # link labels not matched yet (fewer than LABEL_BATCH)
 
 
-_labels = _LabelsOfProcess()
-MAX_LABELS_REMEMBERED = 200_000
+_handed_over = _HandedOver()
+MAX_TEXTS_REMEMBERED = 500_000
 
 
 @lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
@@ -364,15 +376,14 @@ class SiteSignals:
         word index) computed once per text rather than once per concept; later finds are dict lookups.
         """
         wanted = [c for c in (concepts or self.lexicon.concepts) if c in self.lexicon.concepts]
-        handed_over = self.site.page_indexes if self.lexicon is get_lexicon() else []  # page_index's lexicon
-        chosen = set(wanted)
-        for texts, memo in handed_over:  # matched where the pages were parsed: only kept here
-            fresh = {t for t in texts if t not in self._indexed}
-            for (concept, text), matches in memo.items():
+        if self.lexicon is get_lexicon():  # page_index's lexicon: take over what it matched
+            handed = self.site.concept_index
+            self.site.concept_index = ConceptIndex()  # held once, in the memo
+            fresh, chosen = handed.texts - self._indexed, set(wanted)
+            for (concept, text), matches in handed.matches.items():
                 if text in fresh and concept in chosen:
-                    self._memo.setdefault((concept, text), []).extend(matches)
-            self._indexed.update(fresh)
-        self.site.page_indexes = []  # held once, in the memo
+                    self._memo[concept, text] = matches  # a text not indexed yet has no matches in the memo
+            self._indexed |= fresh
         self._by_concept = None
         labels = sorted({link.label for _, link in self._links.values() if link.label}
                         | {link.label for _, link, _why in self._dead_links if link.label})  # fmt: skip

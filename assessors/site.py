@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,6 +13,30 @@ from losi.models import Link, PageDoc, PortalConfig
 
 # The texts of a page matched against every concept, and (concept, text) -> matches: see signals.page_index.
 PageIndex = tuple[list[str], dict[tuple[str, str], list[TermMatch]]]
+
+
+@dataclass
+class ConceptIndex:
+    """The concept matches of texts matched where the pages were parsed (signals.page_index), site-wide:
+    a text that many pages repeat (a template's heading, a menu's label) is held once, however many pages
+    hand it over. SiteSignals.index_pages takes them over; what is not here, it matches itself."""
+
+    texts: set[str] = field(default_factory=set)
+    matches: dict[tuple[str, str], list[TermMatch]] = field(default_factory=dict)  # (concept, text) -> matches
+
+    def add(self, texts: Iterable[str], matches: dict[tuple[str, str], list[TermMatch]]) -> None:
+        fresh = {text for text in texts if text not in self.texts}
+        for key, found in matches.items():
+            if key[1] in fresh:
+                self.matches[key] = found
+        self.texts |= fresh
+
+    @classmethod
+    def merged(cls, indexes: Iterable[ConceptIndex]) -> ConceptIndex:
+        whole = cls()
+        for index in indexes:
+            whole.add(index.texts, index.matches)
+        return whole
 
 
 @dataclass
@@ -31,7 +55,7 @@ class Site:
     # The crawl read every page it could reach (no page, depth or time cap hit): what was not found is absent.
     crawl_complete: bool = False
     # Concepts already matched in pages' texts where they were parsed; SiteSignals.index_pages takes them over.
-    page_indexes: list[PageIndex] = field(default_factory=list)
+    concept_index: ConceptIndex = field(default_factory=ConceptIndex)
 
     @cached_property
     def by_url(self) -> dict[str, PageDoc]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assessors.site import PageIndex, Site
+from assessors.site import ConceptIndex, Site
 from crawler.scope import Scope
 from indicators.catalog import Catalog, load_catalog
 from losi.deadline import CapReached, Deadline, time_limit
@@ -396,7 +396,7 @@ def load_site(
 
     With a deadline, parsing stops when it passes and keeps the pages parsed so far (deadline.hit says so).
     With a crawl still running, its captures are parsed as it writes them, until it ends."""
-    from assessors.signals import page_index
+    from assessors.signals import new_site_for_page_index, page_index
     from crawler.captures import iter_captures
     from crawler.parse_pool import count_lines, parse_captures
 
@@ -408,7 +408,7 @@ def load_site(
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None
     broken: dict[str, int] = {}
-    page_indexes: list[PageIndex] = []
+    concept_index = ConceptIndex()  # every page's share, also of pages dropped as copies: see page_index
 
     def pages_to_parse() -> Iterator[Capture]:
         for capture in iter_captures(files) if crawl is None else crawl.captures():
@@ -420,10 +420,12 @@ def load_site(
             yield capture
 
     expected = count_lines(files.captures) if crawl is None else None
+    new_site_for_page_index()
     with contextlib.closing(parse_captures(pages_to_parse(), scope, expected, also=page_index)) as parsed:
         for capture, doc, index in parsed:
             if doc is None:
                 continue
+            concept_index.add(*index)
             digest = hashlib.blake2b(f"{doc.title}\n{doc.text}".encode(), digest_size=16).digest()
             kept_as = seen_content.setdefault(digest, doc.url_key) if doc.text else doc.url_key
             if kept_as != doc.url_key:
@@ -434,7 +436,6 @@ def load_site(
             if previous is not None and not (doc.rendered and not previous.rendered):
                 continue  # keep the first capture, unless a rendered one replaces a static one
             target[doc.url_key] = doc
-            page_indexes.append(index)
             is_home = capture.url in home_keys or (home is None and capture.depth == 0)
             if not capture.outside and is_home and (home is None or doc.rendered or capture.url in home_keys):
                 home = doc
@@ -459,7 +460,7 @@ def load_site(
         aliases=aliases,
         broken={url: status for url, status in broken.items() if url not in inside and url not in outside},
         crawl_complete=_read_json(files.crawl_summary).get("status") == "ok",
-        page_indexes=page_indexes,
+        concept_index=concept_index,
     )
 
 

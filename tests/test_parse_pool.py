@@ -7,16 +7,18 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from assessors import signals
-from assessors.signals import page_index
+from assessors.signals import page_batches, page_index
 from crawler.captures import Capture
 from crawler.parse_pool import parse_captures
 from crawler.scope import Scope
+from indicators.lexicon import BATCH_SEP
 from losi.procs import descendants
 
 FIXTURES = Path(__file__).parent / "fixtures" / "portals"
@@ -57,11 +59,14 @@ def test_work_on_each_page_is_done_where_it_is_parsed() -> None:
     concept's matches in the texts matched are the same from the pool as from this process (a link label
     repeated by the template is matched once per process, in batches: which labels are matched where
     differs)."""
-    signals._labels = signals._LabelsOfProcess()
+    signals.new_site_for_page_index()
     one = _merged(parse_captures(_captures(), SCOPE, expected=10_000, workers=1, also=page_index))
+    signals.new_site_for_page_index()
     pooled = _merged(parse_captures(_captures(), SCOPE, expected=10_000, workers=2, also=page_index))
     both = one.keys() & pooled.keys()
-    assert len(both) > 500  # titles, headings, texts and link labels
+    pages = [doc for _, doc, _ in parse_captures(_captures(), SCOPE, 10_000, workers=1) if doc is not None]
+    page_texts = {t for doc in pages for batch in page_batches(doc) for t in batch if t and BATCH_SEP not in t}
+    assert len(page_texts) > 200 and page_texts <= both  # titles, headings and texts: link labels come in batches
     assert {text: one[text] for text in both} == {text: pooled[text] for text in both}
     found = {concept for matches in one.values() for concept in matches}
     assert {"contact", "budget", "apply-online"} <= found, sorted(found)[:20]
@@ -159,3 +164,20 @@ def test_a_process_that_may_not_start_a_pool_parses_in_itself() -> None:
         process.join(60)
     assert parsed == sum(doc is not None for _, doc in _documents(workers=1))
     assert process.exitcode == 0
+
+
+def test_a_text_repeated_on_many_pages_is_handed_over_once() -> None:
+    """A template's headings and menu labels repeat on every page: a process matches and sends each text
+    once per site, and again for the next site."""
+    handed: list[str] = []
+    for _ in range(2):  # two sites in one process
+        signals.new_site_for_page_index()
+        site = [t for _, _, index in parse_captures(_captures(), SCOPE, 10_000, workers=1, also=page_index)
+                if index is not None for t in index[0]]  # fmt: skip
+        assert len(site) == len(set(site)) > 500
+        handed.extend(site)
+    pages = [doc for _, doc, _ in parse_captures(_captures(), SCOPE, 10_000, workers=1) if doc is not None]
+    repeated = [t for t, n in Counter(link.label for doc in pages for link in doc.links).items() if n > 1]
+    times = Counter(handed)
+    assert sum(times[t] == 2 for t in repeated) >= 10, (len(repeated), [times[t] for t in repeated][:20])
+    assert max(times.values()) == 2
