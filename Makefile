@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 LOSI := $(VENV)/bin/losi
 OUT ?= demo-out
 
-.PHONY: setup demo test lint bench bench-big bench-batch bench-distributed bench-accuracy clean
+.PHONY: setup demo test lint bench bench-big bench-batch bench-memory bench-distributed bench-accuracy clean
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,9 @@ bench-big: setup
 
 bench-batch: setup
 	$(PY) -m bench.bench_batch
+
+bench-memory: setup
+	$(PY) -m bench.bench_memory
 
 bench-distributed: setup
 	$(PY) -m bench.bench_distributed
