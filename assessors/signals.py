@@ -560,7 +560,8 @@ class SiteSignals:
     def _where_concepts_may_be(self) -> tuple[_ByConcept[_LinkRow], _ByConcept[PageDoc]]:
         """For each concept, the link rows whose label or URL names it and the pages whose title, own
         headings or URL do: the only places _search can find a hit. Worked out in one pass over the links
-        and pages from the indexed matches, instead of one pass per concept."""
+        and pages from the indexed matches, instead of one pass per concept. It must read the texts that
+        _page_hits scores (tests/test_assess_rules.py checks that on fixture sites)."""
         if self._by_concept is None:
             named: dict[str, set[str]] = {}  # indexed text -> concepts it names
             for (concept, text), matches in self._memo.items():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
 
 from assessors.engine import assess_site
 from assessors.registry import load_all_rules
+from assessors.signals import Candidate, SiteSignals
 from assessors.site import Site
 from crawler.parse import parse_page
 from crawler.scope import Scope
@@ -182,3 +184,31 @@ def test_engine_one_finding_per_indicator_in_order(city: Site) -> None:
     assert findings[3].verdict is Verdict.NOT_ASSESSED and "names no concepts" in findings[3].explanation
     empty = assess_site(Site(portal=city.portal, pages=[]), catalog)
     assert len(empty) == 5 and all(f.verdict is Verdict.NOT_ASSESSED for f in empty)
+
+
+@pytest.mark.parametrize(
+    ("name", "languages"),
+    [("assess-city", ("uz",)), ("assess-round2-en", ("en",)), ("real-misleading", ("uz",)), ("real-polysemy", ("ro",))],
+)
+def test_a_page_whose_title_headings_or_url_name_a_concept_is_filed_under_it(name: str, languages: tuple) -> None:
+    """_search scores pages (_page_hits) only among those _where_concepts_may_be filed under the concept: the
+    two must look at the same texts, or a page about the concept is never seen."""
+    site = build_site(name, languages)
+    sig = SiteSignals(site)
+    sig.index_pages()
+    _rows, filed = sig._where_concepts_may_be()
+    scored = 0
+    for concept in sig.lexicon.concepts:
+        under = {id(page) for page in filed.of(concept)}
+        for page in [*site.pages, *site.outside_pages]:
+            found: dict[str, Candidate] = {}
+            sig._page_hits(concept, page, found, functools.partial(_candidate, found, concept))
+            if found:
+                scored += 1
+                assert id(page) in under, (concept, page.url)
+    assert scored >= 3
+    assert sum(len(filed.of(c)) for c in sig.lexicon.concepts) < len(sig.lexicon.concepts) * len(site.pages) / 2
+
+
+def _candidate(found: dict[str, Candidate], concept: str, url: str, page: PageDoc | None) -> Candidate:
+    return found.setdefault(url, Candidate(url, concept, page=page))
