@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import http.server
 import json
 import shutil
 import socket
+import threading
+import time
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -17,7 +20,7 @@ from crawler.captures import iter_captures
 from crawler.middlewares import MAX_PER_PATTERN
 from crawler.runner import CrawlResult, crawl_portal
 from losi.layout import PortalFiles
-from losi.localserve import LocalServer
+from losi.localserve import LocalServer, QuietHandler
 from losi.models import Limits, Politeness, PortalConfig
 from tests.conftest import requires_browser
 
@@ -255,6 +258,48 @@ def test_spa_page_rendered_and_js_links_crawled(serve, tmp_path: Path) -> None:
     bodies = {c.url: c.body for c in iter_captures(files)}
     assert b"Content inserted by JavaScript" in bodies[site.url + "app.html"]
     assert b"SPA news route" in bodies[site.url + "app.html#/news"]
+
+
+@requires_browser
+def test_an_idle_browser_is_closed_and_launched_again_for_the_next_page_to_render(serve, tmp_path: Path) -> None:
+    """The home page is rendered (for its screenshot); while the crawl then needs no browser, Chromium is
+    closed (it holds ~330 MB), and a page found later that needs rendering launches it again. http and https
+    share one Playwright driver."""
+    site_dir = tmp_path / "site"
+    shutil.copytree(SITES / "crawl-spa", site_dir)
+    (site_dir / "index.html").write_text(
+        "<!doctype html><html lang='en'><head><title>City portal</title></head>"
+        "<body><h1>City portal</h1><a href='held.html'>News</a></body></html>"
+    )
+    (site_dir / "held.html").write_text(
+        "<!doctype html><html lang='en'><head><title>News</title></head>"
+        "<body><h1>News</h1><a href='app.html'>Open the application</a></body></html>"
+    )
+    files = PortalFiles(tmp_path / "out")
+    closed = threading.Event()
+
+    class HeldHandler(QuietHandler):
+        """Holds held.html until the crawl's log says the idle browser was closed."""
+
+        def do_GET(self) -> None:
+            if "held" in self.path:
+                give_up = time.monotonic() + 120
+                while not closed.is_set() and time.monotonic() < give_up:
+                    log = files.crawl_log.read_text(errors="replace") if files.crawl_log.is_file() else ""
+                    if "closing the idle browser" in log:
+                        closed.set()
+                    time.sleep(0.2)
+            super().do_GET()
+
+    site = serve(site_dir, functools.partial(HeldHandler, directory=str(site_dir)))
+    result = crawl_portal(portal_for(site.url, limits=Limits(max_pages=20, max_depth=5, max_seconds=300)), files)
+    assert result.status == "ok", result.reason
+    assert closed.is_set()
+    by_url = {c["url"]: c for c in lines(files)}
+    assert by_url[site.url]["rendered"] is True and by_url[site.url]["screenshot"]
+    assert by_url[site.url + "app.html"]["rendered"] is True
+    assert result.stats.get("playwright/browser_count") == 2  # the home page's, then app.html's
+    assert files.crawl_log.read_text(errors="replace").count("Starting download handler") == 1
 
 
 def test_without_browser_crawl_uses_plain_http(serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
