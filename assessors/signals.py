@@ -107,7 +107,8 @@ def page_index(page: PageDoc) -> PageIndex:
         if label and (key := hash(label)) not in handed.seen and key not in handed.waiting and BATCH_SEP not in label:
             handed.waiting[key] = label
     if len(handed.waiting) >= LABEL_BATCH:
-        batch = [label for key, label in handed.waiting.items() if key not in handed.seen]  # not a heading since
+        # those not matched since as a page's title or heading
+        batch = [label for key, label in handed.waiting.items() if key not in handed.seen]
         memo.update(lexicon.index(batch, concepts))
         texts.extend(batch)
         handed.seen.update(handed.waiting)
