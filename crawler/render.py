@@ -8,7 +8,8 @@
   portals) when the run has a slot pool. A browser idle for IDLE_SECONDS is closed (and its slot freed),
   and the next page to render launches it again: most crawls render their home page and little else, and
   an idle Chromium holds ~330 MB for the rest of the crawl.
-- http and https share one handler, so one Playwright driver (a Node process of ~125 MB) serves both.
+- http and https share one handler, so one Playwright driver (a Node process of ~125 MB) serves both; a
+  crawl that renders nothing after its home page (render: never) stops the driver once that is done.
 - Closing has a deadline too; a browser that does not close is killed with everything it started.
 
 Wired by settings (DOWNLOAD_HANDLERS, PLAYWRIGHT_BROWSER_PROVIDER), see crawler.settings.
@@ -106,7 +107,26 @@ class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
             self.closed = True
             await super().close()
 
+    async def stop_browsing(self) -> None:
+        """Close the browser and stop Playwright's driver for the rest of the crawl (plain HTTP goes on); a
+        page asked to render afterwards fails like any download, and the spider keeps its plain capture."""
+        provider, self.browser_provider = getattr(self, "browser_provider", None), None
+        if self.idle_task is not None:
+            self.idle_task.cancel()
+        try:
+            if hasattr(self, "browser"):
+                await bounded(self.browser.close(), CLOSE_SECONDS, "closing Chromium")
+            if provider is not None:
+                await bounded(provider.close(), CLOSE_SECONDS, "stopping Playwright")
+        except Exception:
+            if isinstance(provider, PooledBrowserProvider):
+                provider.kill_browser()
+                provider.release()
+        logger.info("browser and Playwright stopped: nothing more in this crawl is rendered")
+
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
+        if getattr(self, "browser_provider", True) is None:
+            raise NoBrowserSlot(f"not rendering {request.url}: the browser was stopped for this crawl")
         self.in_flight += 1
         self.last_used = time.monotonic()
         try:

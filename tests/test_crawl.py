@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
+import re
 import shutil
 import socket
 import threading
@@ -22,6 +24,7 @@ from crawler.runner import CrawlResult, crawl_portal
 from losi.layout import PortalFiles
 from losi.localserve import LocalServer, QuietHandler
 from losi.models import Limits, Politeness, PortalConfig
+from losi.procs import descendants
 from tests.conftest import requires_browser
 
 SITES = Path(__file__).resolve().parent / "sites"
@@ -300,6 +303,54 @@ def test_an_idle_browser_is_closed_and_launched_again_for_the_next_page_to_rende
     assert by_url[site.url + "app.html"]["rendered"] is True
     assert result.stats.get("playwright/browser_count") == 2  # the home page's, then app.html's
     assert files.crawl_log.read_text(errors="replace").count("Starting download handler") == 1
+
+
+def _crawl_without_browser() -> bool:
+    """A crawl this test process started is running, with no Node driver or Chromium process below it."""
+    crawls = [pid for pid in descendants(os.getpid()) if "crawler.crawl_one" in _cmdline(pid)]
+    browsers = [pid for crawl in crawls for pid in descendants(crawl) if re.search(r"node|chrom", _cmdline(pid))]
+    return bool(crawls) and not browsers
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace").replace("\0", " ")
+    except OSError:
+        return ""
+
+
+@requires_browser
+def test_a_crawl_that_renders_only_its_home_page_stops_the_browser_once_it_is_done(serve, tmp_path: Path) -> None:
+    """render: never renders the home page alone (for its screenshot): after it, the crawl goes on in plain
+    HTTP without Chromium or Playwright's driver. The page after the home page is held until the crawl has
+    no browser process left; held past its download timeouts, the page after it is never reached."""
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "index.html").write_text("<html><body><h1>Home</h1><a href='held.html'>News</a></body></html>")
+    (site_dir / "held.html").write_text("<html><body><h1>News</h1><a href='last.html'>More news</a></body></html>")
+    (site_dir / "last.html").write_text("<html><body><h1>More news</h1></body></html>")
+    gone = threading.Event()
+
+    class HeldHandler(QuietHandler):
+        def do_GET(self) -> None:
+            if "held" in self.path:
+                give_up = time.monotonic() + 120
+                while not gone.is_set() and time.monotonic() < give_up:
+                    if _crawl_without_browser():
+                        gone.set()
+                    else:
+                        time.sleep(0.2)
+            super().do_GET()
+
+    site = serve(site_dir, functools.partial(HeldHandler, directory=str(site_dir)))
+    files = PortalFiles(tmp_path / "out")
+    result = crawl_portal(portal_for(site.url, render="never"), files)
+    assert result.status == "ok", result.reason
+    by_url = {c["url"]: c for c in lines(files)}
+    assert site.url + "last.html" in by_url, "held.html timed out: the browser was not stopped while it was held"
+    assert gone.is_set() and by_url[site.url + "last.html"]["rendered"] is False
+    assert by_url[site.url]["rendered"] is True and by_url[site.url]["screenshot"]
+    assert "nothing more in this crawl is rendered" in files.crawl_log.read_text(errors="replace")
 
 
 def test_without_browser_crawl_uses_plain_http(serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

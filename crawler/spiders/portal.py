@@ -273,6 +273,8 @@ class PortalSpider(scrapy.Spider):
             finally:
                 await close_page(page)
         home = bool(meta.get("losi_home"))
+        if home and rendered and not self.render_enabled:
+            await self._stop_browsing()  # only the home page is rendered (its screenshot): that is done
         if home:
             self.home_fetched = True
             self.home_status = response.status
@@ -319,6 +321,11 @@ class PortalSpider(scrapy.Spider):
             return
         for request in self.follow(signals, item, rendered):
             yield request
+
+    async def _stop_browsing(self) -> None:
+        handler = getattr(self.crawler, "_losi_render_handler", None)  # see crawler.render
+        if handler is not None:
+            await handler.stop_browsing()
 
     async def _read_rendered(
         self, response: Response, page: Any
