@@ -11,8 +11,10 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -263,6 +265,29 @@ def test_spa_page_rendered_and_js_links_crawled(serve, tmp_path: Path) -> None:
     assert b"SPA news route" in bodies[site.url + "app.html#/news"]
 
 
+def _holding(site_dir: Path, ready: Callable[[], bool]) -> tuple[Any, threading.Event]:
+    """A handler serving site_dir that holds held.html until ready() (asked every 0.2 s, for at most 120 s),
+    and the event set once it was."""
+    done = threading.Event()
+
+    class HeldHandler(QuietHandler):
+        def do_GET(self) -> None:
+            if "held" in self.path:
+                give_up = time.monotonic() + 120
+                while not done.is_set() and time.monotonic() < give_up:
+                    if ready():
+                        done.set()
+                    else:
+                        time.sleep(0.2)
+            super().do_GET()
+
+    return functools.partial(HeldHandler, directory=str(site_dir)), done
+
+
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.is_file() else ""
+
+
 @requires_browser
 def test_an_idle_browser_is_closed_and_launched_again_for_the_next_page_to_render(serve, tmp_path: Path) -> None:
     """The home page is rendered (for its screenshot); while the crawl then needs no browser, Chromium is
@@ -279,22 +304,8 @@ def test_an_idle_browser_is_closed_and_launched_again_for_the_next_page_to_rende
         "<body><h1>News</h1><a href='app.html'>Open the application</a></body></html>"
     )
     files = PortalFiles(tmp_path / "out")
-    closed = threading.Event()
-
-    class HeldHandler(QuietHandler):
-        """Holds held.html until the crawl's log says the idle browser was closed."""
-
-        def do_GET(self) -> None:
-            if "held" in self.path:
-                give_up = time.monotonic() + 120
-                while not closed.is_set() and time.monotonic() < give_up:
-                    log = files.crawl_log.read_text(errors="replace") if files.crawl_log.is_file() else ""
-                    if "closing the idle browser" in log:
-                        closed.set()
-                    time.sleep(0.2)
-            super().do_GET()
-
-    site = serve(site_dir, functools.partial(HeldHandler, directory=str(site_dir)))
+    handler, closed = _holding(site_dir, lambda: "closing the idle browser" in _text(files.crawl_log))
+    site = serve(site_dir, handler)
     result = crawl_portal(portal_for(site.url, limits=Limits(max_pages=20, max_depth=5, max_seconds=300)), files)
     assert result.status == "ok", result.reason
     assert closed.is_set()
@@ -329,20 +340,8 @@ def test_a_crawl_that_renders_only_its_home_page_stops_the_browser_once_it_is_do
     (site_dir / "index.html").write_text("<html><body><h1>Home</h1><a href='held.html'>News</a></body></html>")
     (site_dir / "held.html").write_text("<html><body><h1>News</h1><a href='last.html'>More news</a></body></html>")
     (site_dir / "last.html").write_text("<html><body><h1>More news</h1></body></html>")
-    gone = threading.Event()
-
-    class HeldHandler(QuietHandler):
-        def do_GET(self) -> None:
-            if "held" in self.path:
-                give_up = time.monotonic() + 120
-                while not gone.is_set() and time.monotonic() < give_up:
-                    if _crawl_without_browser():
-                        gone.set()
-                    else:
-                        time.sleep(0.2)
-            super().do_GET()
-
-    site = serve(site_dir, functools.partial(HeldHandler, directory=str(site_dir)))
+    handler, gone = _holding(site_dir, _crawl_without_browser)
+    site = serve(site_dir, handler)
     files = PortalFiles(tmp_path / "out")
     result = crawl_portal(portal_for(site.url, render="never"), files)
     assert result.status == "ok", result.reason
