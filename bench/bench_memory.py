@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
 import resource
 import subprocess
 import sys
@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.rss import rss_kb
 from bench.sitegen import generate_site
 from crawler.runner import crawl_portal
 from losi.layout import PortalFiles, portal_files
@@ -40,8 +41,7 @@ def _portal(url: str, pages: int) -> PortalConfig:
 
 
 def _rss_mb() -> int:
-    match = re.search(r"^VmRSS:\s+(\d+)", Path("/proc/self/status").read_text(), re.M)
-    return int(match.group(1)) // 1024 if match else 0
+    return rss_kb(os.getpid()) // 1024
 
 
 def _peak_mb() -> int:
