@@ -47,6 +47,17 @@ class NoBrowserSlot(RuntimeError):
     pass
 
 
+class RenderingStopped(RuntimeError):
+    """A page asked to render after the crawl stopped its browser (see stop_browsing)."""
+
+
+def _end_by_force(provider: Any) -> None:
+    """A browser or driver that did not close in time: killed with everything it started, its slot freed."""
+    if isinstance(provider, PooledBrowserProvider):
+        provider.kill_browser()
+        provider.release()
+
+
 class PooledBrowserProvider(PlaywrightBrowserProvider):
     """Launches Chromium in one of the run's browser slots and frees the slot when the browser goes."""
 
@@ -93,6 +104,7 @@ class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self.last_used = time.monotonic()
         self.idle_task: asyncio.Task[None] | None = None
         self.closed = False
+        self.stopped = False  # stop_browsing: no more rendering in this crawl
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> BoundedPlaywrightHandler:
@@ -110,7 +122,8 @@ class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     async def stop_browsing(self) -> None:
         """Close the browser and stop Playwright's driver for the rest of the crawl (plain HTTP goes on); a
         page asked to render afterwards fails like any download, and the spider keeps its plain capture."""
-        provider, self.browser_provider = getattr(self, "browser_provider", None), None
+        self.stopped = True
+        provider, self.browser_provider = getattr(self, "browser_provider", None), None  # _close: nothing left
         if self.idle_task is not None:
             self.idle_task.cancel()
         try:
@@ -119,14 +132,12 @@ class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
             if provider is not None:
                 await bounded(provider.close(), CLOSE_SECONDS, "stopping Playwright")
         except Exception:
-            if isinstance(provider, PooledBrowserProvider):
-                provider.kill_browser()
-                provider.release()
+            _end_by_force(provider)
         logger.info("browser and Playwright stopped: nothing more in this crawl is rendered")
 
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
-        if getattr(self, "browser_provider", True) is None:
-            raise NoBrowserSlot(f"not rendering {request.url}: the browser was stopped for this crawl")
+        if self.stopped:
+            raise RenderingStopped(f"not rendering {request.url}: the browser was stopped for this crawl")
         self.in_flight += 1
         self.last_used = time.monotonic()
         try:
@@ -171,7 +182,4 @@ class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         try:
             await bounded(super()._close(), CLOSE_SECONDS * 2, "closing the browser")
         except Exception:
-            provider = getattr(self, "browser_provider", None)
-            if isinstance(provider, PooledBrowserProvider):
-                provider.kill_browser()
-                provider.release()
+            _end_by_force(getattr(self, "browser_provider", None))
