@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -50,6 +50,7 @@ def filler_rules() -> FillerRules:
     )
 
 
+@lru_cache(maxsize=1 << 14)  # a template's blocks (menus, footers) repeat on every page of a portal
 def filler_reason(text: str) -> str:
     """Why this text block is template filler ("" when it is not): lorem ipsum or a template phrase."""
     rules = filler_rules()

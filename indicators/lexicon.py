@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -242,22 +242,46 @@ def _start_keys(term_rx_key: str, options: Mapping[str, Any]) -> set[str] | None
 
 
 _WORD_RX = re.compile(r"\w+")
+_WORD_CHAR = re.compile(r"\w")
+WORD_INDEXES_KEPT = 64  # texts whose word index is kept: every concept of an index() call reads the same one
+# A term set with at most this many start keys finds them in a text it has no word index of (a few fast
+# substring searches) rather than indexing every word of it: a single concept asked about a page-long text.
+FEW_START_KEYS = 40
+_word_indexes: dict[str, dict[str, list[int]]] = {}
 
 
-@lru_cache(maxsize=64)
-def _word_index(subject: str) -> dict[str, list[int]]:
+def _word_index(subject: str, build: bool = True) -> dict[str, list[int]] | None:
     """Start offsets of the words of `subject`, by their first one, two and three characters (in no order;
-    the one-letter word x is under "2:x", as _start_keys files it)."""
+    the one-letter word x is under "2:x", as _start_keys files it). build=False: only one already made."""
+    index = _word_indexes.get(subject)
+    if index is not None or not build:
+        return index
     by_three: dict[str, list[int]] = {}
     for m in _WORD_RX.finditer(subject):
         by_three.setdefault(m.group()[:3], []).append(m.start())
-    index: dict[str, list[int]] = {}
+    index = {}
     for three, starts in by_three.items():
         if len(three) == 3:
             index["3:" + three] = starts
         index.setdefault("2:" + three[:2], []).extend(starts)
         index.setdefault("1:" + three[0], []).extend(starts)
+    if len(_word_indexes) >= WORD_INDEXES_KEPT:
+        del _word_indexes[next(iter(_word_indexes))]
+    _word_indexes[subject] = index
     return index
+
+
+def _key_starts(subject: str, key: str) -> Iterator[int]:
+    """Where the words that _word_index files under `key` start in `subject`, found without indexing it."""
+    prefix = key[2:]
+    one_letter = key.startswith("2:") and len(prefix) == 1  # "2:x" is the one-letter word x itself
+    at = subject.find(prefix)
+    while at >= 0:
+        if (at == 0 or not _WORD_CHAR.match(subject, at - 1)) and not (
+            one_letter and _WORD_CHAR.match(subject, at + 1)
+        ):
+            yield at
+        at = subject.find(prefix, at + 1)
 
 
 def url_regex(pattern: str) -> str:
@@ -337,12 +361,14 @@ class _Entry:
 class _TermSet:
     """Terms compiled for index-driven matching: one anchored regex per start key."""
 
-    by_key: dict[str, re.Pattern[str]]
+    by_key: dict[str, str]  # start key -> the regex of the terms that start so, compiled when first needed
     scan: re.Pattern[str] | None  # terms whose start cannot be indexed: searched the slow way
     terms: list[tuple[str, str, str]]  # (lang, term, regex), longest first: which term a match is
     named: dict[str, tuple[str, str]] = field(default_factory=dict)  # matched text -> (lang, term), memo
     # each term's regex, compiled when a match first needs it (most terms of most concepts never match)
     compiled: dict[int, re.Pattern[str]] = field(default_factory=dict)
+    # each start key's regex, compiled when a text first has a word that starts so (most never come up)
+    compiled_keys: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, items: list[tuple[str, str, str, set[str] | None]]) -> _TermSet:
@@ -356,19 +382,26 @@ class _TermSet:
                 continue
             for key in keys:
                 grouped.setdefault(key, []).append(rx)
-        by_key = {key: re.compile(rf"(?:{'|'.join(rxs)})(?!\w)") for key, rxs in grouped.items()}
+        by_key = {key: rf"(?:{'|'.join(rxs)})(?!\w)" for key, rxs in grouped.items()}
         scan = re.compile(rf"(?<!\w)(?:{'|'.join(scanned)})(?!\w)") if scanned else None
         return cls(by_key, scan, [(lang, term, rx) for lang, term, rx, _ in items])
 
     def spans(self, subject: str) -> list[tuple[int, int]]:
-        index = _word_index(subject)
+        index = _word_index(subject, build=len(self.by_key) > FEW_START_KEYS)
         found: list[tuple[int, int]] = []
-        for key in index.keys() & self.by_key.keys():  # the start keys both of the text's words and of terms
-            rx = self.by_key[key]
-            for pos in index[key]:
-                m = rx.match(subject, pos)
-                if m:
-                    found.append(m.span())
+        if index is None:
+            for key in self.by_key:
+                rx = None
+                for pos in _key_starts(subject, key):
+                    rx = rx or self._key_regex(key)
+                    if m := rx.match(subject, pos):
+                        found.append(m.span())
+        else:
+            for key in index.keys() & self.by_key.keys():  # the start keys both of the text's words and of terms
+                rx = self._key_regex(key)
+                for pos in index[key]:
+                    if m := rx.match(subject, pos):
+                        found.append(m.span())
         if self.scan is not None:
             found.extend(m.span() for m in self.scan.finditer(subject))
         found.sort(key=lambda span: (span[0], -span[1]))
@@ -387,6 +420,12 @@ class _TermSet:
                 self.named[matched] = known
         return known
 
+    def _key_regex(self, key: str) -> re.Pattern[str]:
+        rx = self.compiled_keys.get(key)
+        if rx is None:
+            rx = self.compiled_keys[key] = re.compile(self.by_key[key])
+        return rx
+
     def _term_regex(self, i: int) -> re.Pattern[str]:
         rx = self.compiled.get(i)
         if rx is None:
@@ -400,9 +439,14 @@ class _Compiled:
     exclude: _TermSet | None
 
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, read ten times faster (every process
+# that matches concepts reads every lexicon)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise LexiconError(f"{path.name}: cannot read: {exc}") from exc
 
