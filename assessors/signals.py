@@ -25,7 +25,7 @@ import yaml
 
 from assessors.jurisdiction import Jurisdiction
 from assessors.site import ConceptIndex
-from crawler.parse import EMAIL_RE
+from crawler.parse import find_emails
 from indicators.filler import is_placeholder_email, is_placeholder_phone
 from indicators.lexicon import BATCH_SEP, Lexicon, TermMatch
 from losi.models import Control, Evidence, Heading, Link, PageDoc, Region
@@ -450,13 +450,22 @@ class SiteSignals:
                 out.append(f"{concept} URL patterns: {', '.join(patterns[:15])}")
         return out
 
+    @cached_property
+    def _dead_links_by_label(self) -> list[tuple[PageDoc, Link, str, str]]:
+        """The first dead link of each label (page, link, why, label): a template's dead links are on every page,
+        and whether one is named for a concept depends on its label alone."""
+        first: dict[str, tuple[PageDoc, Link, str, str]] = {}
+        for page, link, why in self._dead_links:
+            if (label := link.label) and label not in first:
+                first[label] = (page, link, why, label)
+        return list(first.values())
+
     def dead_links_for(self, concepts: Iterable[str], limit: int = 5) -> list[Evidence]:
         """Links named for the concepts that lead nowhere: '#', javascript:, a missing anchor, an error page."""
         concepts = tuple(concepts)
         found: dict[str, Evidence] = {}
-        for page, link, why in self._dead_links:
-            label = link.label
-            if not label or label.lower() in found or not any(self.find(c, label) for c in concepts):
+        for page, link, why, label in self._dead_links_by_label:
+            if label.lower() in found or not any(self.find(c, label) for c in concepts):
                 continue
             found[label.lower()] = Evidence(page.url_key, link.selector, label[:SNIPPET_CHARS],
                                             note=f"link leads nowhere: {why} ({link.url[:80]})")  # fmt: skip
@@ -688,7 +697,7 @@ def contact_spots(page: PageDoc) -> list[tuple[int, str]]:
         digits = re.sub(r"\D", "", m.group())
         if 7 <= len(digits) <= 15 and not _looks_like_date_or_year(m.group()) and not is_placeholder_phone(m.group()):
             spots.append((m.start(), digits[-9:]))
-    for m in EMAIL_RE.finditer(text):
+    for m in find_emails(text):
         if not is_placeholder_email(m.group()):
             spots.append((m.start(), m.group().lower()))
     return sorted(spots)
@@ -723,7 +732,7 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
             addr = link.url.split(":", 1)[1].split("?")[0]
             if not is_placeholder_email(addr):
                 out.append((addr, Evidence(page.url_key, link.selector, link.text or addr, note="e-mail link")))
-    for m in EMAIL_RE.finditer(page.text[:TEXT_SCAN_CHARS]):
+    for m in find_emails(page.text[:TEXT_SCAN_CHARS]):
         if is_placeholder_email(m.group()):
             continue
         snippet = snippet_around(page.text, m.start(), m.end())
@@ -731,6 +740,7 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)  # every rule asks about the same links
 def host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
@@ -86,6 +86,8 @@ _TIME_ATTR = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
 _YMD = re.compile(r"\b(\d{4})[./](\d{1,2})[./](\d{1,2})\b")
 _DMY = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+_LOCAL_PART_CHAR = re.compile(r"[\w.+-]")
+_DOMAIN_CHARS = re.compile(r"[\w.-]*")
 _HTML_SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|p|a)[\s>]", re.I)
 
 
@@ -93,6 +95,22 @@ def collapse(text: str | None) -> str:
     """Runs of whitespace as one space, none at the ends (str.split's whitespace is the regex \\s; this is
     a few times faster than re.sub on the page-long texts it is given)."""
     return " ".join(text.split()) if text else ""
+
+
+def find_emails(text: str) -> Iterator[re.Match[str]]:
+    """EMAIL_RE's matches in `text`, the same as EMAIL_RE.finditer(text), searched for only around each "@"
+    (the regular expression alone tries every position of a page, and most pages have an address or none)."""
+    pos = 0
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > pos and _LOCAL_PART_CHAR.match(text, start - 1):
+            start -= 1
+        end = _DOMAIN_CHARS.match(text, at + 1).end()
+        if m := EMAIL_RE.search(text, start, end):  # the only "@" between start and end is this one
+            yield m
+            pos = m.end()
+        at = text.find("@", max(at + 1, pos))
 
 
 # --------------------------------------------------------------------------- encoding
@@ -249,9 +267,10 @@ _WORDED_AFTER_YEAR = 80
 
 
 def _year_windows(text: str) -> list[tuple[int, int]]:
-    """The stretches of text around the years it names, merged where they overlap. Every worded date has a
-    year; matching the month names (hundreds of forms, every language) only there keeps a page of numbers
-    and words without years cheap. Each stretch ends at a non-word character, so no word is cut in two."""
+    """The stretches of text around the years it names, merged where they overlap. Every date find_dates
+    accepts has such a year; matching dates (the month names: hundreds of forms, every language) only there
+    keeps a page of numbers and words without years cheap. Each stretch ends at a non-word character, so no
+    word is cut in two."""
     windows: list[tuple[int, int]] = []
     for m in _YEAR.finditer(text):
         start = max(0, m.start() - _WORDED_BEFORE_YEAR)
@@ -274,17 +293,17 @@ def find_dates(text: str, limit: int = MAX_DATES) -> list[str]:
         if value:
             hits.append((pos, value))
 
-    for m in _ISO_DATE.finditer(text):
+    windows = _year_windows(text)  # every date _iso accepts has a year from 1900 to 2100, found there
+    for m in (m for a, b in windows for m in _ISO_DATE.finditer(text, a, b)):
         add(m.start(), _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    for m in _YMD.finditer(text):
+    for m in (m for a, b in windows for m in _YMD.finditer(text, a, b)):
         add(m.start(), _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    for m in _DMY.finditer(text):
-        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        day, month = (b, a) if b > 12 >= a else (a, b)  # 03/25/2024 is US order
+    for m in (m for a, b in windows for m in _DMY.finditer(text, a, b)):
+        first, second, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        day, month = (second, first) if second > 12 >= first else (first, second)  # 03/25/2024 is US order
         add(m.start(), _iso(y, month, day))
     forms, _ = _month_table()
     dated = bytearray(len(text))  # 1 where a full worded date stands
-    windows = _year_windows(text)
     for pattern, order in _worded_date_patterns():
         for m in (m for a, b in windows for m in pattern.finditer(text, a, b)):
             parts = dict(zip(order, m.groups(), strict=True))
@@ -446,6 +465,11 @@ def _origin(base: str) -> str:
     except ValueError:
         return base
     return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else base
+
+
+@lru_cache(maxsize=1 << 16)  # a template's links repeat on every page
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc.lower()
 
 
 def _scheme(base: str) -> str:
@@ -830,7 +854,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
         href = _absolute(base, raw)
         if not href:
             continue
-        netloc = urlsplit(href).netloc.lower()
+        netloc = _netloc(href)
         if netloc not in internal_by_netloc:
             internal_by_netloc[netloc] = scope.is_internal(href)
         link = Link(
@@ -866,7 +890,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
     dates = dict.fromkeys(d for d in time_dates if d)
     dates.update(dict.fromkeys(find_dates(full_text)))
     page.dates = list(dates)[:MAX_DATES]
-    page.emails = list(dict.fromkeys(m.group().lower() for m in EMAIL_RE.finditer(full_text)))[:MAX_EMAILS]
+    page.emails = list(dict.fromkeys(m.group().lower() for m in find_emails(full_text)))[:MAX_EMAILS]
     page.notices = placeholder_notices(full_text)
     page.text = _main_text(body, visible)[:MAX_TEXT_CHARS]
     page.lang_detected = detect_language(page.text[:DETECT_CHARS]) if page.text else ""

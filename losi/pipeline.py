@@ -11,6 +11,7 @@ was captured, and the cap is named in its status and in the explanations of its 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import re
@@ -42,6 +43,10 @@ DEFAULT_FORMATS = ("csv", "json", "xlsx", "html")
 DEFAULT_REPORT_SECONDS = 600
 # CPU-bound stages are stopped by a signal this long after their cap, if they did not stop at it themselves.
 HARD_STOP_GRACE_SECONDS = 30
+# A portal's page documents live until it is assessed: every so many pages, those parsed so far are left out of
+# the garbage collector's passes (gc.freeze), which would otherwise walk them again and again; assess_portal
+# hands them back (gc.unfreeze) when the portal is done.
+PAGES_BETWEEN_FREEZES = 250
 _CRAWL_PAGES = re.compile(r"\b(\d+) pages\b")
 
 
@@ -181,6 +186,15 @@ def write_run_reports(store: Store, run_id: str, options: RunOptions, outcome: R
 
 
 def assess_portal(
+    store: Store, run_id: str, portal: PortalConfig, options: RunOptions, prefix: str
+) -> PortalOutcome:
+    try:
+        return _assess_portal(store, run_id, portal, options, prefix)
+    finally:
+        gc.unfreeze()  # the page documents load_site left out of the collector's passes: see PAGES_BETWEEN_FREEZES
+
+
+def _assess_portal(
     store: Store, run_id: str, portal: PortalConfig, options: RunOptions, prefix: str
 ) -> PortalOutcome:
     if portal.sites:  # a country bundle: its sites crawled one by one, assessed together (losi/country.py)
@@ -436,6 +450,8 @@ def load_site(
             if previous is not None and not (doc.rendered and not previous.rendered):
                 continue  # keep the first capture, unless a rendered one replaces a static one
             target[doc.url_key] = doc
+            if len(target) % PAGES_BETWEEN_FREEZES == 0:
+                gc.freeze()  # the pages so far (and whatever else lives now): see PAGES_BETWEEN_FREEZES
             is_home = capture.url in home_keys or (home is None and capture.depth == 0)
             if not capture.outside and is_home and (home is None or doc.rendered or capture.url in home_keys):
                 home = doc
@@ -451,6 +467,7 @@ def load_site(
         for link in page.links:
             if not link.internal:
                 external.setdefault(link.url, link)
+    gc.freeze()
     return Site(
         portal=portal,
         pages=pages,
