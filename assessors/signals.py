@@ -89,12 +89,15 @@ def page_index(page: PageDoc) -> PageIndex:
 
     A text this process has handed over already (a template's heading, a menu's label) is not matched or
     sent again: load_site keeps every page's share, also of the pages it drops as copies. Link labels are
-    matched LABEL_BATCH new labels at a time (they come with the page that fills the batch)."""
+    matched LABEL_BATCH new labels at a time (they come with the page that fills the batch). The concepts
+    of the page's URL and of its links' URLs come too, each URL once (SiteSignals.url_concepts)."""
     lexicon = get_lexicon()
     concepts = list(lexicon.concepts)
     handed = _handed_over
     if len(handed.seen) > MAX_TEXTS_REMEMBERED:
         handed.seen.clear()
+    if len(handed.urls) > MAX_TEXTS_REMEMBERED:
+        handed.urls.clear()
     texts: list[str] = []
     memo: dict[tuple[str, str], list[TermMatch]] = {}
     for strings in page_batches(page):
@@ -102,6 +105,11 @@ def page_index(page: PageDoc) -> PageIndex:
         memo.update(lexicon.index(todo, concepts))
         texts.extend(todo)
         handed.seen.update(map(hash, todo))
+    urls: dict[str, dict[str, str]] = {}
+    for url in [page.url_key, *(link.url for link in page.links)]:
+        if (key := hash(url)) not in handed.urls:
+            handed.urls.add(key)
+            urls[url] = lexicon.url_matches(url) or _NO_CONCEPTS
     for link in [*page.links, *page.dead_links]:
         label = link.label
         if label and (key := hash(label)) not in handed.seen and key not in handed.waiting and BATCH_SEP not in label:
@@ -113,7 +121,7 @@ def page_index(page: PageDoc) -> PageIndex:
         texts.extend(batch)
         handed.seen.update(handed.waiting)
         handed.waiting.clear()
-    return texts, memo
+    return texts, memo, urls
 
 
 def new_site_for_page_index() -> None:
@@ -134,10 +142,12 @@ class _HandedOver:
     # index_pages, and a hash is small where a page's text is not
     seen: set[int] = field(default_factory=set)
     waiting: dict[int, str] = field(default_factory=dict)  # link labels not matched yet (fewer than LABEL_BATCH)
+    urls: set[int] = field(default_factory=set)  # hashes of the URLs matched (a collision: SiteSignals matches it)
 
 
 _handed_over = _HandedOver()
 MAX_TEXTS_REMEMBERED = 500_000
+_NO_CONCEPTS: dict[str, str] = {}  # a URL no concept's patterns match: one object for all (never changed)
 
 
 @lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
@@ -248,6 +258,8 @@ class SiteSignals:
         self._link_spans: dict[str, list[tuple[int, int]]] = {}
         self._own_headings: dict[int, tuple[PageDoc, list[Heading]]] = {}  # id(page) -> (page, its own headings)
         self._url_hits: dict[str, dict[str, str]] = {}  # url -> {concept: its URL pattern that matches}
+        if self.lexicon is get_lexicon():  # page_index's lexicon: take over the URLs it matched
+            self._url_hits, site.concept_index.urls = site.concept_index.urls, {}
         self._by_concept: tuple[_ByConcept[_LinkRow], _ByConcept[PageDoc]] | None = None  # see _search
         self._pages_by_key: dict[str, PageDoc] = {}
         self.misleading: dict[str, list[Candidate]] = {}  # concept -> links named for it to pages not about it

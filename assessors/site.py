@@ -11,35 +11,44 @@ from typing import Any
 from indicators.lexicon import TermMatch
 from losi.models import Link, PageDoc, PortalConfig
 
-# The texts of a page matched against every concept, and (concept, text) -> matches: see signals.page_index.
-PageIndex = tuple[list[str], dict[tuple[str, str], list[TermMatch]]]
+# The texts of a page matched against every concept, (concept, text) -> matches, and URL -> {concept: the
+# URL pattern that matches}: see signals.page_index.
+PageIndex = tuple[list[str], dict[tuple[str, str], list[TermMatch]], dict[str, dict[str, str]]]
 
 
 @dataclass
 class ConceptIndex:
-    """The concept matches of texts matched where the pages were parsed (signals.page_index), site-wide:
-    a text that many pages repeat (a template's heading, a menu's label) is held once, however many pages
-    hand it over. SiteSignals.index_pages takes them over; what is not here, it matches itself."""
+    """The concept matches of texts and URLs matched where the pages were parsed (signals.page_index),
+    site-wide: a text that many pages repeat (a template's heading, a menu's label) is held once, however
+    many pages hand it over. SiteSignals takes them over; what is not here, it matches itself."""
 
     texts: set[str] = field(default_factory=set)
     matches: dict[tuple[str, str], list[TermMatch]] = field(default_factory=dict)  # (concept, text) -> matches
     # one object for equal matches ("agenda" at the start of a hundred labels): 220,000 matches of 3,000
     # pages hold 61,000 values
     _shared: dict[TermMatch, TermMatch] = field(default_factory=dict, repr=False, compare=False)
+    urls: dict[str, dict[str, str]] = field(default_factory=dict)  # URL -> {concept: its URL pattern that matches}
 
-    def add(self, texts: Iterable[str], matches: dict[tuple[str, str], list[TermMatch]]) -> None:
+    def add(
+        self,
+        texts: Iterable[str],
+        matches: dict[tuple[str, str], list[TermMatch]],
+        urls: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         fresh = {text for text in texts if text not in self.texts}
         one = self._shared.setdefault
         for key, found in matches.items():
             if key[1] in fresh:
                 self.matches[key] = [one(match, match) for match in found]
         self.texts |= fresh
+        for url, concepts in (urls or {}).items():
+            self.urls.setdefault(url, concepts)
 
     @classmethod
     def merged(cls, indexes: Iterable[ConceptIndex]) -> ConceptIndex:
         whole = cls()
         for index in indexes:
-            whole.add(index.texts, index.matches)
+            whole.add(index.texts, index.matches, index.urls)
         return whole
 
 

@@ -326,13 +326,16 @@ def find_dates(text: str, limit: int = MAX_DATES) -> list[str]:
 # --------------------------------------------------------------------------- element helpers
 
 
+_WITH_ID = etree.XPath("//*[@id]")
+
+
 class _Paths:
     """CSS selectors for elements: an id when it is unique, else tag:nth-of-type steps up to one."""
 
     def __init__(self, root: Any) -> None:
         counts: dict[str, int] = {}
-        for el in root.iter():
-            if isinstance(el.tag, str) and (i := el.get("id")):
+        for el in _WITH_ID(root):
+            if i := el.get("id"):
                 counts[i] = counts.get(i, 0) + 1
         self.unique_ids = {i for i, n in counts.items() if n == 1 and _CSS_IDENT.match(i)}
         self.index: dict[Any, int] = {}
@@ -424,6 +427,12 @@ def _above(el: Any, memo: dict[Any, _Above]) -> _Above:
 
 def _text_of(el: Any) -> str:
     """Visible text of an element, with img alt text."""
+    if not len(el) and el.tag != "img" and el.tag not in DROP_TAGS:  # nothing inside but text: most links
+        return collapse(el.text)
+    return _text_of_nodes(el)
+
+
+def _text_of_nodes(el: Any) -> str:
     parts: list[str] = []
     for node in el.iter():
         if not isinstance(node.tag, str):
@@ -711,10 +720,9 @@ def _visible_text(el: Any) -> str:
 
 def _mark_blocks(root: Any) -> None:
     """Make block boundaries visible to itertext(): "<p>a</p><p>b</p>" reads "a b", not "ab"."""
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.tag in BLOCK_TAGS:
-            el.tail = " " + (el.tail or "")
-            el.text = " " + (el.text or "")
+    for el in root.iter(*BLOCK_TAGS):
+        el.tail = " " + (el.tail or "")
+        el.text = " " + (el.text or "")
 
 
 CHROME_XPATH = ".//header | .//nav | .//footer | .//*[@role='banner' or @role='navigation' or @role='contentinfo']"
@@ -838,8 +846,9 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
 
     seen_docs: set[str] = set()
     internal_by_netloc: dict[str, bool] = {}
-    anchors = {el.get("id") for el in root.xpath("//*[@id]")} | {el.get("name") for el in root.xpath("//a[@name]")}
-    for a in root.xpath("//a[@href] | //area[@href] | //a[not(@href)][@onclick]"):
+    with_id = _WITH_ID(root)  # the tree is not changed again before the forms are read
+    anchors = {el.get("id") for el in with_id} | {el.get("name") for el in root.xpath("//a[@name]")}
+    for a in root.xpath("//a[@href or @onclick] | //area[@href]"):
         if len(page.links) >= MAX_LINKS:
             break
         raw = a.get("href")
@@ -873,7 +882,7 @@ def _fill(page: PageDoc, root: Any, base: str, scope: Scope, headers: dict[str, 
             seen_docs.add(href)
             page.documents.append(link)
 
-    by_id = {el.get("id"): el for el in root.xpath("//*[@id]")}
+    by_id = {el.get("id"): el for el in with_id}
     labels_for = {lab.get("for"): _text_of(lab) for lab in root.xpath("//label[@for]")}
     static = is_static_response(base, headers)
     page.forms = [_parse_form(f, base, paths, labels_for, by_id, static) for f in root.xpath("//form")]

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from assessors import signals
-from assessors.signals import page_batches, page_index
+from assessors.signals import SiteSignals, get_lexicon, page_batches, page_index
+from assessors.site import ConceptIndex, Site
 from crawler.captures import Capture
 from crawler.parse_pool import parse_captures
 from crawler.scope import Scope
 from indicators.lexicon import BATCH_SEP
+from losi.models import PortalConfig
 from losi.procs import descendants
 
 FIXTURES = Path(__file__).parent / "fixtures" / "portals"
@@ -75,12 +77,35 @@ def test_work_on_each_page_is_done_where_it_is_parsed() -> None:
 def _merged(parsed: Iterator[tuple]) -> dict[str, dict[str, list]]:
     """text -> concept -> its matches, over every page."""
     out: dict[str, dict[str, list]] = {}
-    for _, _, (texts, memo) in parsed:
+    for _, _, (texts, memo, _urls) in parsed:
         for text in texts:
             out.setdefault(text, {})
         for (concept, text), matches in memo.items():
             out[text][concept] = matches
     return out
+
+
+def test_the_urls_of_pages_and_links_are_matched_where_they_are_parsed() -> None:
+    """page_index hands over the concepts of each page's URL and its links' URLs (each once per process), as
+    the lexicon matches them; SiteSignals takes them over instead of matching them again."""
+    lexicon = get_lexicon()
+    signals.new_site_for_page_index()
+    parsed = list(parse_captures(_captures(), SCOPE, expected=10_000, workers=2, also=page_index))
+    index = ConceptIndex()
+    for _, _, handed in parsed:
+        if handed is not None:
+            index.add(*handed)
+    docs = [doc for _, doc, _ in parsed if doc is not None]
+    urls = {url for doc in docs for url in [doc.url_key, *(link.url for link in doc.links)]}
+    assert len(urls) > 200 and urls <= index.urls.keys()
+    assert all(index.urls[url] == lexicon.url_matches(url) for url in urls)
+    assert sum(bool(concepts) for concepts in index.urls.values()) > 20  # URLs that name concepts ("/contact")
+
+    url = next(url for url in urls if index.urls[url])
+    handed = index.urls[url]
+    site = Site(portal=PortalConfig(id="x", home_url=docs[0].url), pages=docs, concept_index=index)
+    assert SiteSignals(site).url_concepts(url) is handed  # taken over, not matched again
+    assert site.concept_index.urls == {}  # held once, by the signals
 
 
 def test_links_repeated_by_the_template_are_one_object() -> None:
