@@ -169,6 +169,26 @@ def test_normalize_and_transliteration() -> None:
     assert latin_to_cyrillic("o'zbek tili") == "ўзбек тили"
 
 
+def test_a_concept_alone_finds_what_it_finds_with_the_word_index(lexicon: Lexicon) -> None:
+    """A concept with few start keys asked about a text with no word index yet finds its keys with str.find
+    instead of indexing every word: the same matches either way, in every language's snippet, for every
+    concept (a one-letter word, a key inside a longer word, a word at the very start or end)."""
+    import indicators.lexicon as lex
+
+    texts = [*SNIPPETS.values(), "a b c", "in info, în, din; co-operation: eco", "x" * 3 + " xx x"]
+    for text in texts:
+        alone = {}
+        for concept in lexicon.concepts:
+            lex._word_indexes.clear()
+            alone[concept] = lexicon.find(concept, text)
+        lex._word_indexes.clear()
+        lex._word_index(lex._prepared(text))  # indexed first: every concept reads the word index
+        if lex.has_cyrillic(lex._prepared(text)):
+            lex._word_index(lex._latinised(text)[0])
+        assert {c: lexicon.find(c, text) for c in lexicon.concepts} == alone, text
+    assert any(len(t.by_key) <= lex.FEW_START_KEYS for c in lexicon._compiled.values() for t in [c.terms] if t)
+
+
 def test_find_is_fast_on_a_20kb_page(lexicon: Lexicon) -> None:
     words = " ".join(SNIPPETS.values())
     text = (words + " Lorem ipsum dolor sit amet, consectetur adipiscing elit. ") * (20_000 // len(words) + 1)

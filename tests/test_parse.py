@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import lxml.html
 
-from crawler.parse import find_dates, parse_page
+from crawler.parse import EMAIL_RE, find_dates, find_emails, parse_page
 from crawler.scope import Scope
 
 SCOPE = Scope(domains=["city.example.uz"])
@@ -104,6 +105,25 @@ def test_worded_dates_are_found_wherever_their_year_stands() -> None:
     assert find_dates(text) == ["2024-03-12", "2025-09-03", "2026-03-07", "2026-08-01", "2026-12-30"]
     assert find_dates(f"{filler} September 30, 2025") == ["2025-09-30"]
     assert find_dates(f"{filler} 1999 {filler}") == []
+
+
+def test_numeric_dates_are_found_near_their_year_as_anywhere() -> None:
+    """Numeric dates too are read only around years from 1900 to 2100 (the only ones a date may have)."""
+    filler = " ".join(f"item {i} costs {i * 7}.{i % 60} sum, room {i % 40}/{i % 9}" for i in range(400))
+    text = f"2024-03-12 {filler} 31.12.2150.01.2024 {filler} 1899-01-01 2100-12-31 {filler} 03/25/2024"
+    assert find_dates(text) == ["2024-03-12", "2100-12-31", "2024-03-25"]
+    assert find_dates(f"{filler} 12.03.2024") == ["2024-03-12"]
+
+
+def test_emails_found_around_at_signs_are_the_regular_expressions_matches() -> None:
+    """find_emails runs EMAIL_RE only around each '@': the same matches, in the same places, as over the whole
+    text, also where addresses touch, share a domain part or are cut short."""
+    rng = random.Random(7)
+    texts = ["a.b@c.com@d.org", "x@y.com.", "@@a@b.cc", "mail: foo.bar+x@sub.dom-ain.org, bar@baz.io and q@w",
+             "ab@cd.ef@gh.ij@kl.mn", "-@-.ab", "é@ü.de", "1@2.34", "a@b.cd" * 3, "no address here", ""]  # fmt: skip
+    texts += ["".join(rng.choice("ab.@-+_ 1é") for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    for text in texts:
+        assert [m.span() for m in find_emails(text)] == [m.span() for m in EMAIL_RE.finditer(text)], text
 
 
 def test_not_html_and_broken_input() -> None:
