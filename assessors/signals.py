@@ -277,10 +277,13 @@ class SiteSignals:
         broken = {url_key(url) for url in site.broken}
         self._links: dict[tuple[str, str], tuple[PageDoc, Link]] = {}
         self.broken_links: list[tuple[PageDoc, Link]] = []
+        keys: dict[int, tuple[str, str] | None] = {}  # id(link) -> its key: a template's links are one object
         for page, link in site.all_links():
-            if not is_web_url(link.url):
+            key = keys.get(id(link), ())
+            if key == ():
+                key = keys[id(link)] = (url_key(link.url), link.label.lower()) if is_web_url(link.url) else None
+            if key is None:
                 continue
-            key = (url_key(link.url), link.label.lower())
             if key[0] in broken:
                 self.broken_links.append((page, link))
             elif key not in self._links:
