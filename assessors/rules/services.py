@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from assessors.registry import rule
@@ -130,6 +131,7 @@ def offers_action(sig: SiteSignals, page: PageDoc, portals: set[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 16)  # asked about every external link of every page
 def information_only(url: str) -> bool:
     """A legal database or encyclopaedia (assessors/data/information_sites.yaml): never an online service."""
     name = host(url)
