@@ -388,20 +388,17 @@ class _TermSet:
 
     def spans(self, subject: str) -> list[tuple[int, int]]:
         index = _word_index(subject, build=len(self.by_key) > FEW_START_KEYS)
-        found: list[tuple[int, int]] = []
         if index is None:
-            for key in self.by_key:
-                rx = None
-                for pos in _key_starts(subject, key):
-                    rx = rx or self._key_regex(key)
-                    if m := rx.match(subject, pos):
-                        found.append(m.span())
-        else:
-            for key in index.keys() & self.by_key.keys():  # the start keys both of the text's words and of terms
-                rx = self._key_regex(key)
-                for pos in index[key]:
-                    if m := rx.match(subject, pos):
-                        found.append(m.span())
+            starts: Iterable[tuple[str, Iterable[int]]] = ((key, _key_starts(subject, key)) for key in self.by_key)
+        else:  # the start keys both of the text's words and of terms
+            starts = ((key, index[key]) for key in index.keys() & self.by_key.keys())
+        found: list[tuple[int, int]] = []
+        for key, positions in starts:
+            rx = None
+            for pos in positions:
+                rx = rx or self._key_regex(key)
+                if m := rx.match(subject, pos):
+                    found.append(m.span())
         if self.scan is not None:
             found.extend(m.span() for m in self.scan.finditer(subject))
         found.sort(key=lambda span: (span[0], -span[1]))
