@@ -185,7 +185,7 @@ def base_lang(tag: str) -> str:
     return (tag or "").lower().replace("_", "-").split("-")[0]
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     signal: str  # anchor | link-url | title | heading | page-url | text
     weight: float
@@ -193,7 +193,7 @@ class Hit:
     term: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """A page (or a link target) that may be where the concept lives."""
 

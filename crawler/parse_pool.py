@@ -15,15 +15,17 @@ import itertools
 import logging
 import multiprocessing
 import os
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any
 
 from crawler.captures import Capture
 from crawler.parse import parse_page
 from crawler.scope import Scope
+from crawler.shared_parts import PartNumbers, PartsPickler, PartsTable, SharedParts
 from losi.models import PageDoc
 
 logger = logging.getLogger(__name__)
@@ -39,34 +41,6 @@ CHUNK_SECONDS = 300.0  # a chunk not back by then (its worker hangs) is parsed h
 
 Parsed = tuple[Capture, PageDoc | None, Any]  # (capture, its page document, what `also` made of it)
 Also = Callable[[PageDoc], Any]
-T = TypeVar("T")
-
-
-class SharedParts:
-    """One object for each link, heading and control repeated across a portal's pages.
-
-    The template's menus and footers repeat on every page: on 3,000 pages, most of the ~160 links a page
-    holds are copies of a few hundred. Page documents hold the first copy instead (they are never changed
-    once parsed), so memory grows with what pages have of their own, not with pages times template."""
-
-    def __init__(self) -> None:
-        self._parts: dict[tuple, Any] = {}
-
-    def _one(self, part: T) -> T:
-        key = (type(part), *vars(part).values())
-        return self._parts.setdefault(key, part)
-
-    def share(self, doc: PageDoc) -> PageDoc:
-        doc.links = [self._one(link) for link in doc.links]
-        doc.dead_links = [self._one(link) for link in doc.dead_links]
-        doc.documents = [self._one(link) for link in doc.documents]
-        doc.headings = [self._one(heading) for heading in doc.headings]
-        doc.controls = [self._one(control) for control in doc.controls]
-        doc.scripts = [self._one_text(src) for src in doc.scripts]
-        return doc
-
-    def _one_text(self, text: str) -> str:
-        return self._parts.setdefault((str, text), text)
 
 
 def parse_workers() -> int:
@@ -94,11 +68,14 @@ def parse_capture(capture: Capture, scope: Scope) -> PageDoc | None:
 
 
 _job: tuple[Scope, Also | None] | None = None  # a pool process's scope and page work, set when it starts
+_sender = ""  # a pool process's name for what it sends (PartsTable), set when it starts
+_part_numbers = PartNumbers()  # what a pool process has sent: see PartsPickler
 
 
 def _start_worker(scope: Scope, also: Also | None) -> None:
-    global _job
+    global _job, _sender
     _job = (scope, also)
+    _sender = uuid.uuid4().hex
     # A worker's objects live for one page, and the collector's young-generation passes over them cost about
     # a tenth of parsing at the default threshold (700): collect less often, and never look at the modules.
     gc.freeze()
@@ -110,9 +87,10 @@ def _parse_one(capture: Capture, scope: Scope, also: Also | None) -> tuple[PageD
     return doc, None if doc is None or also is None else also(doc)
 
 
-def _parse_chunk(chunk: list[Capture]) -> list[tuple[PageDoc | None, Any]]:
+def _parse_chunk(chunk: list[Capture]) -> tuple[str, bytes]:
+    """In a pool process: the chunk's (document, also's result) pairs, as PartsPickler writes them."""
     assert _job is not None
-    return [_parse_one(capture, *_job) for capture in chunk]
+    return _sender, PartsPickler.dumps([_parse_one(capture, *_job) for capture in chunk], _part_numbers)
 
 
 def _chunks(captures: Iterable[Capture]) -> Iterator[list[Capture]]:
@@ -163,20 +141,22 @@ def parse_captures(
     still writing them (the pool starts once MIN_PAGES_FOR_POOL have come). Stopping early (a
     deadline) is closing this generator: the pool's processes end after the pages they hold. Parts
     repeated across pages (template links) are one object (SharedParts)."""
-    shared = SharedParts()
     with contextlib.closing(_parsed(captures, scope, expected, workers, also)) as parsed:
-        for capture, doc, extra in parsed:
-            yield capture, None if doc is None else shared.share(doc), extra
+        yield from parsed
+
+
+Chunk = Future[tuple[str, bytes]]  # a pool process's name and what it sent for the chunk (_parse_chunk)
 
 
 def _parsed(
     captures: Iterable[Capture], scope: Scope, expected: int | None, workers: int | None, also: Also | None
 ) -> Iterator[Parsed]:
     workers = parse_workers() if workers is None else workers
+    shared = SharedParts()
     captures = iter(captures)
     if expected is None:  # a crawl still running: parse here until it proves big enough for the pool
         for capture in itertools.islice(captures, MIN_PAGES_FOR_POOL):
-            yield capture, *_parse_one(capture, scope, also)
+            yield _parsed_here(capture, scope, also, shared)
         following = next(captures, None)
         if following is None:
             return
@@ -184,9 +164,10 @@ def _parsed(
     pool = _start_pool(workers, scope, also) if workers > 1 and expected >= MIN_PAGES_FOR_POOL else None
     if pool is None:
         for capture in captures:
-            yield capture, *_parse_one(capture, scope, also)
+            yield _parsed_here(capture, scope, also, shared)
         return
-    in_flight: deque[tuple[list[Capture], Future[list[tuple[PageDoc | None, Any]]]]] = deque()
+    tables: dict[str, PartsTable] = {}  # pool process -> the parts it has sent
+    in_flight: deque[tuple[list[Capture], Chunk]] = deque()
     try:
         for chunk in _chunks(captures):
             try:
@@ -194,29 +175,45 @@ def _parsed(
             except BrokenProcessPool:  # a worker died: the pool takes no more; what is left is parsed here
                 in_flight.append((chunk, _failed()))
             while len(in_flight) >= workers * CHUNKS_AHEAD:
-                yield from _collect(*in_flight.popleft(), scope, also)
+                yield from _collect(*in_flight.popleft(), scope, also, shared, tables)
         while in_flight:
-            yield from _collect(*in_flight.popleft(), scope, also)
+            yield from _collect(*in_flight.popleft(), scope, also, shared, tables)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _failed() -> Future[list[tuple[PageDoc | None, Any]]]:
-    future: Future[list[tuple[PageDoc | None, Any]]] = Future()
+def _parsed_here(capture: Capture, scope: Scope, also: Also | None, shared: SharedParts) -> Parsed:
+    doc, extra = _parse_one(capture, scope, also)
+    return capture, None if doc is None else shared.share(doc), extra
+
+
+def _failed() -> Chunk:
+    future: Chunk = Future()
     future.set_exception(BrokenProcessPool("the parse pool stopped"))
     return future
 
 
 def _collect(
-    chunk: list[Capture], result: Future[list[tuple[PageDoc | None, Any]]], scope: Scope, also: Also | None
+    chunk: list[Capture],
+    result: Chunk,
+    scope: Scope,
+    also: Also | None,
+    shared: SharedParts,
+    tables: dict[str, PartsTable],
 ) -> Iterator[Parsed]:
     try:
-        parsed = result.result(CHUNK_SECONDS)
+        sender, data = result.result(CHUNK_SECONDS)
+        parsed = tables.setdefault(sender, PartsTable(shared)).loads(data)
+    except KeyError:  # a part its process sent with a chunk that never came back (see PartsTable)
+        logger.warning("parsing %d pages in the assessing process: a part sent before was lost", len(chunk))
+        yield from (_parsed_here(capture, scope, also, shared) for capture in chunk)
+        return
     except Exception as exc:  # a worker died (or hangs): its pages are parsed here instead
         logger.warning("parsing %d pages in the assessing process: %s", len(chunk), exc or type(exc).__name__)
-        parsed = [_parse_one(capture, scope, also) for capture in chunk]
+        yield from (_parsed_here(capture, scope, also, shared) for capture in chunk)
+        return
     for capture, (doc, extra) in zip(chunk, parsed, strict=True):
-        yield capture, doc, extra
+        yield capture, None if doc is None else shared.share_texts(doc), extra
 
 
 def count_lines(path: Any) -> int:

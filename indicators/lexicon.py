@@ -59,6 +59,11 @@ class TermMatch:
     end: int
     text: str  # the original text[start:end]
 
+    def __reduce__(self) -> tuple[type[TermMatch], tuple[str, str, str, int, int, str]]:
+        # pickled by its fields: the parse processes send ~80 a page (a frozen slotted dataclass's own state
+        # functions ask dataclasses.fields every time)
+        return TermMatch, (self.concept, self.lang, self.term, self.start, self.end, self.text)
+
 
 @dataclass(frozen=True)
 class Concept:

@@ -92,7 +92,7 @@ class PortalConfig:
 # --------------------------------------------------------------------------- page documents (parse step)
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     url: str  # absolute, fragment removed
     text: str = ""  # anchor text (incl. img alt), whitespace-collapsed
@@ -111,7 +111,7 @@ class Link:
         return " ".join(p for p in (self.text, self.title, self.aria_label) if p)
 
 
-@dataclass
+@dataclass(slots=True)
 class FormField:
     name: str = ""  # the name attribute: what the field is sent as ("" = what is typed here is not sent)
     id: str = ""
@@ -121,7 +121,7 @@ class FormField:
     options: list[str] = field(default_factory=list)  # for select / radio groups
 
 
-@dataclass
+@dataclass(slots=True)
 class Form:
     action: str = ""  # absolute URL
     method: str = "get"
@@ -140,14 +140,14 @@ class Form:
         return any(f.type == "textarea" for f in self.fields)
 
 
-@dataclass
+@dataclass(slots=True)
 class Heading:
     level: int
     text: str
     region: str = Region.OTHER.value  # header, nav and footer headings belong to the site's template
 
 
-@dataclass
+@dataclass(slots=True)
 class Control:
     """A clickable widget of a page that the parsed text drops: a chat launcher, a menu toggle.
 
@@ -158,7 +158,7 @@ class Control:
     label: str = ""  # what it says: aria-label, title and (for buttons) its text
 
 
-@dataclass
+@dataclass(slots=True)
 class PageDoc:
     url: str  # the URL requested
     final_url: str  # after redirects
@@ -205,7 +205,7 @@ class PageDoc:
 # --------------------------------------------------------------------------- findings (assess step)
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     url: str
     selector: str = ""  # CSS selector (or XPath starting with "/") of the element on that page

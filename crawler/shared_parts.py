@@ -1,0 +1,154 @@
+"""Parts that a portal's pages repeat (a template's links, headings and controls) held as one object, and
+sent once from each parse process.
+
+The template's menus and footers repeat on every page: on 3,000 pages, most of the ~160 links a page holds
+are copies of a few hundred. Page documents hold one object for each distinct part (they are never changed
+once parsed), so memory grows with what pages have of their own, not with pages times template.
+
+A parse process pickles its results with PartsPickler: the first copy of a part goes with a number, each
+later copy as that number alone. The assessing process reads them with its PartsTable for that process. A
+number it never received (a chunk lost to a timeout) fails the read, and that chunk is parsed again there:
+a part is never taken for another.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import operator
+import pickle
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
+
+from losi.models import Control, Heading, Link, PageDoc
+
+T = TypeVar("T")
+SHARED_KINDS = frozenset({Link, Heading, Control})  # what pages repeat, by value (they hold only strings)
+# Parts a parse process remembers having sent (~0.5 KB each): a template's are sent again after it forgets
+MAX_PARTS_REMEMBERED = 50_000
+
+
+@cache
+def _values_of(kind: type) -> Callable[[Any], tuple]:
+    """A dataclass instance's field values, in field order."""
+    return operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+
+
+def part_key(part: Any) -> tuple:
+    """Equal parts have equal keys."""
+    kind = type(part)
+    return (kind, *_values_of(kind)(part))
+
+
+class SharedParts:
+    """One object for each distinct link, heading, control and script URL of a portal's pages."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple, Any] = {}
+
+    def one(self, part: T) -> T:
+        return self._parts.setdefault(part_key(part), part)
+
+    def share(self, doc: PageDoc) -> PageDoc:
+        doc.links = [self.one(link) for link in doc.links]
+        doc.dead_links = [self.one(link) for link in doc.dead_links]
+        doc.documents = [self.one(link) for link in doc.documents]
+        doc.headings = [self.one(heading) for heading in doc.headings]
+        doc.controls = [self.one(control) for control in doc.controls]
+        return self.share_texts(doc)
+
+    def share_texts(self, doc: PageDoc) -> PageDoc:
+        doc.scripts = [self._parts.setdefault((str, src), src) for src in doc.scripts]
+        return doc
+
+
+_LOST = object()  # in a PartsTable: a number whose first copy never came
+
+
+def _first_copy(number: int, kind: type, values: tuple) -> Any:
+    raise RuntimeError("only a PartsTable reads what a PartsPickler wrote")
+
+
+def _later_copy(number: int) -> Any:
+    raise RuntimeError("only a PartsTable reads what a PartsPickler wrote")
+
+
+class PartNumbers:
+    """What a parse process has sent: each part's number (part_key -> number). It remembers at most `most`
+    parts, then forgets them all (a part sent again gets a new number): a worker's memory stays bounded.
+    Numbers are never given twice."""
+
+    def __init__(self, most: int = MAX_PARTS_REMEMBERED) -> None:
+        self.by_key: dict[tuple, int] = {}
+        self._next = 0
+        self._most = most
+
+    def new(self, key: tuple) -> int:
+        if len(self.by_key) >= self._most:
+            self.by_key.clear()
+        number = self.by_key[key] = self._next
+        self._next += 1
+        return number
+
+
+class PartsPickler(pickle.Pickler):
+    """Pickles a parse process's results, each distinct part with a number the first time this process
+    sends it, and as that number after (numbers: this process's, kept from one result to the next)."""
+
+    def __init__(self, file: io.BytesIO, numbers: PartNumbers) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._numbers = numbers
+
+    def reducer_override(self, obj: Any) -> Any:
+        # called for instances of classes only (never for str, int, list, dict ...), once per object: a
+        # second reference to it in this pickle is pickle's own
+        kind = type(obj)
+        if kind not in SHARED_KINDS:
+            return NotImplemented
+        key = part_key(obj)
+        number = self._numbers.by_key.get(key)
+        if number is None:
+            return _first_copy, (self._numbers.new(key), kind, key[1:])  # its values, not itself: see PartsTable
+        return _later_copy, (number,)
+
+    @classmethod
+    def dumps(cls, obj: Any, numbers: PartNumbers) -> bytes:
+        out = io.BytesIO()
+        cls(out, numbers).dump(obj)
+        return out.getvalue()
+
+
+class PartsTable:
+    """The parts one parse process has sent, by number, each shared with those of every other (shared)."""
+
+    def __init__(self, shared: SharedParts) -> None:
+        self._shared = shared
+        self._parts: list[Any] = []  # by number: a process numbers its parts 0, 1, 2 ...
+
+    def _first_copy(self, number: int, kind: type, values: tuple) -> Any:
+        # made here from its values: a part pickled whole would come back as itself, not as what this returns
+        if number >= len(self._parts):  # numbers up to it that are not here came with a chunk that was lost
+            self._parts.extend([_LOST] * (number + 1 - len(self._parts)))
+        part = self._parts[number] = self._shared.one(kind(*values))
+        return part
+
+    def _later_copy(self, number: int) -> Any:
+        part = self._parts[number] if number < len(self._parts) else _LOST
+        if part is _LOST:
+            raise KeyError(f"part {number} never came")
+        return part
+
+    def loads(self, data: bytes) -> Any:
+        return _TableUnpickler(io.BytesIO(data), self).load()
+
+
+class _TableUnpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, table: PartsTable) -> None:
+        super().__init__(file)
+        self._table = table
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name in ("_first_copy", "_later_copy"):
+            return getattr(self._table, name)
+        return super().find_class(module, name)
