@@ -212,3 +212,44 @@ def test_a_page_whose_title_headings_or_url_name_a_concept_is_filed_under_it(nam
 
 def _candidate(found: dict[str, Candidate], concept: str, url: str, page: PageDoc | None) -> Candidate:
     return found.setdefault(url, Candidate(url, concept, page=page))
+
+
+def test_a_social_platform_is_the_first_in_the_data_whose_domain_is_the_host_or_above_it() -> None:
+    """social_platform against the plain reading of social.yaml: for each platform in order, is the host
+    (lower case, without www.) one of its domains or below one? Over every link of the bundled portals and
+    hosts made to catch a suffix test that is too loose or too strict."""
+    from urllib.parse import urlsplit
+
+    from assessors.rules.literacy import social_platform
+    from assessors.signals import load_data
+
+    data = load_data("social.yaml")
+
+    def plain(url: str) -> tuple[str, bool] | None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return None
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        for platform, domains in data["platforms"].items():
+            if any(host == d or host.endswith("." + d) for d in domains):
+                return platform, any(parts.path.lower().startswith(p.lower()) for p in data["share_paths"])
+        return None
+
+    urls = {link.url for page in _fixture_pages() for link in page.links}
+    for domain in [d for domains in data["platforms"].values() for d in domains]:
+        for host in (domain, f"www.{domain}", f"m.{domain}", f"WWW.{domain.upper()}", f"not{domain}",
+                     f"{domain}.evil.example", f"a..{domain}", domain.rpartition(".")[2]):  # fmt: skip
+            urls |= {f"https://{host}/city", f"http://{host}/sharer/x", f"ftp://{host}/"}
+    assert sum(plain(url) is not None for url in urls) > 100
+    assert [social_platform(url) for url in sorted(urls)] == [plain(url) for url in sorted(urls)]
+
+
+def _fixture_pages() -> list[PageDoc]:
+    pages = []
+    for path in sorted((Path(__file__).parent / "fixtures" / "portals").glob("*/*.html")):
+        url = f"https://www.example.gov/{path.parent.name}/{path.name}"
+        doc = parse_page(path.read_bytes(), url=url, final_url=url, status=200, content_type="text/html",
+                         scope=Scope(domains=["example.gov"]))  # fmt: skip
+        if doc is not None:
+            pages.append(doc)
+    return pages

@@ -92,16 +92,38 @@ def _in_footer(site: Site, page_url: str, selector: str) -> bool:
 
 @lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
 def social_platform(url: str) -> tuple[str, bool] | None:
-    """(platform, is_share_button) for a social-network URL, else None."""
-    data = load_data("social.yaml")
+    """(platform, is_share_button) for a social-network URL, else None: the first platform in social.yaml
+    with a domain that is the URL's host or a domain above it."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return None
-    for platform, domains in (data.get("platforms") or {}).items():
-        if _host_in(parts.hostname or "", domains):
-            share = any(parts.path.lower().startswith(p.lower()) for p in data.get("share_paths") or [])
-            return platform, share
-    return None
+    by_domain = _platform_by_domain()
+    found = [by_domain[domain] for domain in _host_and_domains_above(parts.hostname or "") if domain in by_domain]
+    if not found:
+        return None
+    share_paths = load_data("social.yaml").get("share_paths") or []
+    return min(found)[1], any(parts.path.lower().startswith(p.lower()) for p in share_paths)
+
+
+@lru_cache(maxsize=1)
+def _platform_by_domain() -> dict[str, tuple[int, str]]:
+    """Each domain of social.yaml -> (its platform's place in the file, the platform), the first that names it."""
+    platforms = load_data("social.yaml").get("platforms") or {}
+    by_domain: dict[str, tuple[int, str]] = {}
+    for place, (platform, domains) in enumerate(platforms.items()):
+        for domain in domains:
+            by_domain.setdefault(domain, (place, platform))
+    return by_domain
+
+
+def _host_and_domains_above(host: str) -> list[str]:
+    """"m.facebook.com" -> ["m.facebook.com", "facebook.com", "com"] (www. dropped): what _host_in compares."""
+    host = host.lower().removeprefix("www.")
+    out = []
+    while host:
+        out.append(host)
+        host = host.partition(".")[2]
+    return out
 
 
 @rule(
