@@ -9,7 +9,6 @@ is the same as parsing them one after the other. Small crawls, one core or a poo
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import itertools
 import logging
@@ -41,6 +40,7 @@ CHUNK_SECONDS = 300.0  # a chunk not back by then (its worker hangs) is parsed h
 
 Parsed = tuple[Capture, PageDoc | None, Any]  # (capture, its page document, what `also` made of it)
 Also = Callable[[PageDoc], Any]
+Chunk = Future[tuple[str, bytes]]  # a pool process's name and what it sent for the chunk (_parse_chunk)
 
 
 def parse_workers() -> int:
@@ -141,16 +141,6 @@ def parse_captures(
     still writing them (the pool starts once MIN_PAGES_FOR_POOL have come). Stopping early (a
     deadline) is closing this generator: the pool's processes end after the pages they hold. Parts
     repeated across pages (template links) are one object (SharedParts)."""
-    with contextlib.closing(_parsed(captures, scope, expected, workers, also)) as parsed:
-        yield from parsed
-
-
-Chunk = Future[tuple[str, bytes]]  # a pool process's name and what it sent for the chunk (_parse_chunk)
-
-
-def _parsed(
-    captures: Iterable[Capture], scope: Scope, expected: int | None, workers: int | None, also: Also | None
-) -> Iterator[Parsed]:
     workers = parse_workers() if workers is None else workers
     shared = SharedParts()
     captures = iter(captures)
@@ -204,12 +194,9 @@ def _collect(
     try:
         sender, data = result.result(CHUNK_SECONDS)
         parsed = tables.setdefault(sender, PartsTable(shared)).loads(data)
-    except KeyError:  # a part its process sent with a chunk that never came back (see PartsTable)
-        logger.warning("parsing %d pages in the assessing process: a part sent before was lost", len(chunk))
-        yield from (_parsed_here(capture, scope, also, shared) for capture in chunk)
-        return
-    except Exception as exc:  # a worker died (or hangs): its pages are parsed here instead
-        logger.warning("parsing %d pages in the assessing process: %s", len(chunk), exc or type(exc).__name__)
+    except Exception as exc:  # a worker died (or hangs), or sent a part with a chunk that never came back
+        reason = "a part sent before was lost" if isinstance(exc, KeyError) else exc or type(exc).__name__
+        logger.warning("parsing %d pages in the assessing process: %s", len(chunk), reason)
         yield from (_parsed_here(capture, scope, also, shared) for capture in chunk)
         return
     for capture, (doc, extra) in zip(chunk, parsed, strict=True):

@@ -90,15 +90,25 @@ class LanguageInfo:
 
 def _prepare(text: str) -> str:
     """Lower-case matching form of `text` with exactly the same length (so offsets map 1:1)."""
+    return _prepare_as(text)[0]
+
+
+def _prepare_as(text: str) -> tuple[str, tuple[bool, bool, bool]]:
+    """_prepare's result, and what it decided for the text as a whole: NFKC kept its length, lower case kept
+    it, it has Cyrillic (then it is matched again transliterated, see _latinised). Texts joined for one call
+    of Lexicon.index must agree on all three, or a text would be matched unlike itself alone."""
     text = text.translate(_PREP_TABLE)
+    nfkc_kept = True
     if not unicodedata.is_normalized("NFKC", text):
         nfkc = unicodedata.normalize("NFKC", text)
-        if len(nfkc) == len(text):
+        nfkc_kept = len(nfkc) == len(text)
+        if nfkc_kept:
             text = nfkc
     lower = text.lower()
-    if len(lower) != len(text):
+    lower_kept = len(lower) == len(text)
+    if not lower_kept:
         lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lower
+    return lower, (nfkc_kept, lower_kept, has_cyrillic(lower))
 
 
 @lru_cache(maxsize=32)
@@ -723,8 +733,16 @@ class Lexicon:
         preparation, case folding, transliteration and word index, is done once); no term matches across
         the separator, so each text gets exactly the matches it has alone."""
         memo: dict[tuple[str, str], list[TermMatch]] = {}
-        if not texts:
-            return memo
+        alike: dict[tuple[bool, bool, bool], list[str]] = {}
+        for text in texts:
+            alike.setdefault(_prepare_as(text)[1], []).append(text)
+        for group in alike.values():
+            memo.update(self._index_joined(group, concepts))
+        return memo
+
+    def _index_joined(self, texts: list[str], concepts: Iterable[str]) -> dict[tuple[str, str], list[TermMatch]]:
+        """Lexicon.index for texts that _prepare treats alike."""
+        memo: dict[tuple[str, str], list[TermMatch]] = {}
         starts: list[int] = []
         pos = 0
         for text in texts:

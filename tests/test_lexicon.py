@@ -189,6 +189,20 @@ def test_a_concept_alone_finds_what_it_finds_with_the_word_index(lexicon: Lexico
     assert any(len(t.by_key) <= lex.FEW_START_KEYS for c in lexicon._compiled.values() for t in [c.terms] if t)
 
 
+def test_a_text_indexed_in_a_batch_gets_exactly_its_matches_alone(lexicon: Lexicon) -> None:
+    """Lexicon.index joins texts for one call per concept. How a text is prepared is decided for the text as a
+    whole (Cyrillic texts are matched again transliterated; a ligature or a dotted İ that NFKC or lower case
+    would lengthen keeps the text unnormalised), so a Latin text joined with a Cyrillic one must not be read
+    transliterated: "Transport public" would also match the Uzbek "transport*"."""
+    texts = [*SNIPPETS.values(), "Transport public — Primăria municipiului Chișinău",
+             "Oﬁciul stării civile: servicii publice", "İletişim | Hizmetler | Haberler"]
+    alone = {text: lexicon.index([text], lexicon.concepts) for text in texts}
+    joined = lexicon.index(texts, lexicon.concepts)
+    for text in texts:
+        assert {key: found for key, found in joined.items() if key[1] == text} == alone[text], text
+    assert joined[("public-transport", texts[-3])] == alone[texts[-3]][("public-transport", texts[-3])]
+
+
 def test_find_is_fast_on_a_20kb_page(lexicon: Lexicon) -> None:
     words = " ".join(SNIPPETS.values())
     text = (words + " Lorem ipsum dolor sit amet, consectetur adipiscing elit. ") * (20_000 // len(words) + 1)

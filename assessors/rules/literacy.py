@@ -34,8 +34,9 @@ NEAR_CHARS = 150  # a phone number this close to a help-line term belongs to it
 
 
 def _host_in(host: str, domains: list[str]) -> str | None:
-    host = host.lower().removeprefix("www.")
-    return next((d for d in domains if host == d or host.endswith("." + d)), None)
+    """The first of `domains` that is the host or a domain above it."""
+    above = _host_and_domains_above(host)
+    return next((d for d in domains if d in above), None)
 
 
 # --------------------------------------------------------------------------- privacy policy (#234)
@@ -117,7 +118,7 @@ def _platform_by_domain() -> dict[str, tuple[int, str]]:
 
 
 def _host_and_domains_above(host: str) -> list[str]:
-    """"m.facebook.com" -> ["m.facebook.com", "facebook.com", "com"] (www. dropped): what _host_in compares."""
+    """"m.facebook.com" -> ["m.facebook.com", "facebook.com", "com"] (www. dropped)."""
     host = host.lower().removeprefix("www.")
     out = []
     while host:
