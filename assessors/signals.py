@@ -253,7 +253,7 @@ class SiteSignals:
         self.portal_langs = {base_lang(lang) for lang in site.portal.languages if lang}
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
         self._memo: dict[tuple[str, str], list[TermMatch]] = {}  # (concept, indexed text) -> its matches
-        self._indexed: set[str] = set()  # texts already matched against every concept
+        self._indexed: dict[str, str] = {}  # texts already matched against every concept (each to itself)
         self._scan_texts: dict[str, str] = {}
         self._link_spans: dict[str, list[tuple[int, int]]] = {}
         self._own_headings: dict[int, tuple[PageDoc, list[Heading]]] = {}  # id(page) -> (page, its own headings)
@@ -380,7 +380,9 @@ class SiteSignals:
         key = page.url_key
         text = self._scan_texts.get(key)
         if text is None:
-            text = self._scan_texts[key] = page.text[:TEXT_SCAN_CHARS]
+            text = page.text[:TEXT_SCAN_CHARS]
+            # a long page's searched text was indexed as another copy (it came from a parse process)
+            text = self._scan_texts[key] = self._indexed.get(text, text)
         return text
 
     def index_pages(self, concepts: Iterable[str] | None = None) -> None:
@@ -395,11 +397,11 @@ class SiteSignals:
         if self.lexicon is get_lexicon():  # page_index's lexicon: take over what it matched
             handed = self.site.concept_index
             self.site.concept_index = ConceptIndex()  # held once, in the memo
-            fresh, chosen = handed.texts - self._indexed, set(wanted)
+            fresh, chosen = handed.texts.difference(self._indexed), set(wanted)
             for (concept, text), matches in handed.matches.items():
                 if text in fresh and concept in chosen:
                     self._memo[concept, text] = matches  # a text not indexed yet has no matches in the memo
-            self._indexed |= fresh
+            self._indexed.update({text: text for text in fresh})
         self._by_concept = None
         labels = sorted({link.label for _, link in self._links.values() if link.label}
                         | {link.label for _, link, _why in self._dead_links if link.label})  # fmt: skip
@@ -414,7 +416,7 @@ class SiteSignals:
         todo = list(dict.fromkeys(t for t in strings if t and t not in self._indexed and BATCH_SEP not in t))
         for key, matches in self.lexicon.index(todo, concepts).items():
             self._memo.setdefault(key, []).extend(matches)
-        self._indexed.update(todo)
+        self._indexed.update({text: text for text in todo})
         self._by_concept = None
 
     def url_match(self, concept: str, url: str) -> str | None:

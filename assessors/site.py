@@ -27,6 +27,7 @@ class ConceptIndex:
     # one object for equal matches ("agenda" at the start of a hundred labels): 220,000 matches of 3,000
     # pages hold 61,000 values
     _shared: dict[TermMatch, TermMatch] = field(default_factory=dict, repr=False, compare=False)
+    _words: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # what matches matched
     urls: dict[str, dict[str, str]] = field(default_factory=dict)  # URL -> {concept: its URL pattern that matches}
 
     def add(
@@ -36,13 +37,20 @@ class ConceptIndex:
         urls: dict[str, dict[str, str]] | None = None,
     ) -> None:
         fresh = {text for text in texts if text not in self.texts}
-        one = self._shared.setdefault
+        one = self._one
         for key, found in matches.items():
             if key[1] in fresh:
-                self.matches[key] = [one(match, match) for match in found]
+                self.matches[key] = [one(match) for match in found]
         self.texts |= fresh
         for url, concepts in (urls or {}).items():
             self.urls.setdefault(url, concepts)
+
+    def _one(self, match: TermMatch) -> TermMatch:
+        held = self._shared.get(match)
+        if held is None:  # its words too: each parse process's pickle brings its own copy of "Contact"
+            held = self._shared[match] = TermMatch(match.concept, match.lang, match.term, match.start, match.end,
+                                                   self._words.setdefault(match.text, match.text))  # fmt: skip
+        return held
 
     @classmethod
     def merged(cls, indexes: Iterable[ConceptIndex]) -> ConceptIndex:

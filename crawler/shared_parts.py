@@ -42,10 +42,12 @@ def part_key(part: Any) -> tuple:
 
 
 class SharedParts:
-    """One object for each distinct link, heading, control and script URL of a portal's pages."""
+    """One object for each distinct link, heading, control, form and set of meta tags of a portal's pages."""
 
     def __init__(self) -> None:
         self._parts: dict[tuple, Any] = {}
+        # equal strings of different parts (not sys.intern: interned strings outlive the portal on Python 3.12)
+        self._strings: dict[str, str] = {}
 
     def one(self, part: T) -> T:
         return self._parts.setdefault(part_key(part), part)
@@ -59,8 +61,29 @@ class SharedParts:
         return self.share_texts(doc)
 
     def share_texts(self, doc: PageDoc) -> PageDoc:
-        doc.scripts = [self._parts.setdefault((str, src), src) for src in doc.scripts]
+        """The page's strings, forms and meta tags that other pages have too, as their objects (a template's
+        search form, meta tags, script URLs; the dates of a news list). Each pickle brings its own copies."""
+        text = self.text
+        doc.scripts = [text(src) for src in doc.scripts]
+        doc.iframes = [text(src) for src in doc.iframes]
+        doc.dates = [text(date) for date in doc.dates]
+        doc.emails = [text(email) for email in doc.emails]
+        doc.forms = [self._parts.setdefault(value_key(form), form) for form in doc.forms]
+        doc.meta = self._parts.setdefault((dict, *doc.meta.items()), doc.meta)
         return doc
+
+    def text(self, value: str) -> str:
+        return self._strings.setdefault(value, value)
+
+
+def value_key(value: Any) -> Any:
+    """A hashable key equal for equal values of dataclasses, lists and hashable values (a form with its fields)."""
+    if isinstance(value, list):
+        return (list, *map(value_key, value))
+    if dataclasses.is_dataclass(value):
+        kind = type(value)
+        return (kind, *map(value_key, _values_of(kind)(value)))
+    return value
 
 
 _LOST = object()  # in a PartsTable: a number whose first copy never came
@@ -130,7 +153,10 @@ class PartsTable:
         # made here from its values: a part pickled whole would come back as itself, not as what this returns
         if number >= len(self._parts):  # numbers up to it that are not here came with a chunk that was lost
             self._parts.extend([_LOST] * (number + 1 - len(self._parts)))
-        part = self._parts[number] = self._shared.one(kind(*values))
+        # a URL, text or selector of a link is often another link's too (their hashes are computed here once)
+        text = self._shared.text
+        part = kind(*[text(value) if type(value) is str else value for value in values])
+        part = self._parts[number] = self._shared.one(part)
         return part
 
     def _later_copy(self, number: int) -> Any:

@@ -206,3 +206,26 @@ def test_a_text_repeated_on_many_pages_is_handed_over_once() -> None:
     times = Counter(handed)
     assert sum(times[t] == 2 for t in repeated) >= 10, (len(repeated), [times[t] for t in repeated][:20])
     assert max(times.values()) == 2
+
+
+def test_a_long_pages_searched_text_is_held_once() -> None:
+    """The first TEXT_SCAN_CHARS of a long page's text are matched where the page is parsed and come back as
+    a string of their own; the signals search that same string, not another copy of it."""
+    paragraph = "<p>Primăria municipiului publică deciziile consiliului și procesele-verbale ale ședințelor. {}</p>"
+    body = "".join(paragraph.format(i) for i in range(800))
+    long_pages = [_capture(f"{BASE}/minutes/{i}.html", f"<html><body><main><h1>Ședința {i}</h1>{body}</main>"
+                           f"</body></html>".encode()) for i in range(6)]  # fmt: skip
+    signals.new_site_for_page_index()
+    parsed = list(parse_captures([*_captures(), *long_pages], SCOPE, expected=10_000, workers=2, also=page_index))
+    index = ConceptIndex()
+    for _, _, handed in parsed:
+        if handed is not None:
+            index.add(*handed)
+    docs = [doc for _, doc, _ in parsed if doc is not None]
+    long_docs = [doc for doc in docs if len(doc.text) > signals.TEXT_SCAN_CHARS]
+    assert len(long_docs) == len(long_pages)
+    searched = {text: text for text in index.texts if len(text) == signals.TEXT_SCAN_CHARS}
+    sig = SiteSignals(Site(portal=PortalConfig(id="x", home_url=docs[0].url), pages=docs, concept_index=index))
+    sig.index_pages()
+    for doc in long_docs:
+        assert sig.scan_text(doc) is searched[doc.text[: signals.TEXT_SCAN_CHARS]]

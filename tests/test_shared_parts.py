@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assessors.signals import new_site_for_page_index, page_index
+from assessors.site import ConceptIndex
 from crawler.parse import parse_page
 from crawler.scope import Scope
 from crawler.shared_parts import PartNumbers, PartsPickler, PartsTable, SharedParts, part_key
@@ -95,3 +96,33 @@ def test_a_reader_without_a_table_refuses_what_a_process_sent() -> None:
     chunks = _chunks("chisinau-ro")
     with pytest.raises(RuntimeError, match="PartsTable"):
         pickle.loads(PartsPickler.dumps(chunks[0], PartNumbers()))
+
+
+def test_what_pages_repeat_besides_parts_is_held_once() -> None:
+    """Each pickle brings its own copies of strings: the template's forms and meta tags, dates (script URLs),
+    the words concepts matched and the URLs, texts and selectors links share are made one object again (what the
+    assessing process does with each document, SharedParts.share_texts, and with each page's concept matches,
+    ConceptIndex.add)."""
+    chunks = _chunks("chisinau-ro")
+    shared, numbers = SharedParts(), PartNumbers()
+    table = PartsTable(shared)
+    got = [[(shared.share_texts(doc), index) for doc, index in table.loads(PartsPickler.dumps(chunk, numbers))]
+           for chunk in chunks]  # fmt: skip
+    assert got == chunks
+    docs = [doc for chunk in got for doc, _ in chunk]
+
+    forms = [form for doc in docs for form in doc.forms]
+    assert forms and all(form is next(f for f in forms if f == form) for form in forms)
+    assert len({id(f) for f in forms}) < len(forms), "the template's search form is one object"
+    metas = [doc.meta for doc in docs if doc.meta]
+    assert all(meta is next(m for m in metas if m == meta) for meta in metas)
+    index = ConceptIndex()  # what load_site does with what page_index matched
+    for chunk in got:
+        for _, handed in chunk:
+            index.add(*handed)
+    for values in (
+        [date for doc in docs for date in doc.dates],
+        [match.text for found in index.matches.values() for match in found],
+        [s for link in {id(lk): lk for lk in _links(got)}.values() for s in (link.url, link.text, link.selector)],
+    ):
+        assert len({id(v) for v in values}) == len(set(values)) < len(values)
