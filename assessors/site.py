@@ -37,19 +37,19 @@ class ConceptIndex:
         urls: dict[str, dict[str, str]] | None = None,
     ) -> None:
         fresh = {text for text in texts if text not in self.texts}
-        one = self._one
+        held, hold = self._shared.get, self._hold
         for key, found in matches.items():
             if key[1] in fresh:
-                self.matches[key] = [one(match) for match in found]
+                self.matches[key] = [held(match) or hold(match) for match in found]
         self.texts |= fresh
         for url, concepts in (urls or {}).items():
             self.urls.setdefault(url, concepts)
 
-    def _one(self, match: TermMatch) -> TermMatch:
-        held = self._shared.get(match)
-        if held is None:  # its words too: each parse process's pickle brings its own copy of "Contact"
-            held = self._shared[match] = TermMatch(match.concept, match.lang, match.term, match.start, match.end,
-                                                   self._words.setdefault(match.text, match.text))  # fmt: skip
+    def _hold(self, match: TermMatch) -> TermMatch:
+        """A match not held yet, with its words held once: each parse process's pickle brings its own copy of
+        "Contact"."""
+        words = self._words.setdefault(match.text, match.text)
+        held = self._shared[match] = TermMatch(match.concept, match.lang, match.term, match.start, match.end, words)
         return held
 
     @classmethod

@@ -47,7 +47,7 @@ class SharedParts:
     def __init__(self) -> None:
         self._parts: dict[tuple, Any] = {}
         # equal strings of different parts (not sys.intern: interned strings outlive the portal on Python 3.12)
-        self._strings: dict[str, str] = {}
+        self.strings: dict[str, str] = {}
 
     def one(self, part: T) -> T:
         return self._parts.setdefault(part_key(part), part)
@@ -63,17 +63,14 @@ class SharedParts:
     def share_texts(self, doc: PageDoc) -> PageDoc:
         """The page's strings, forms and meta tags that other pages have too, as their objects (a template's
         search form, meta tags, script URLs; the dates of a news list). Each pickle brings its own copies."""
-        text = self.text
-        doc.scripts = [text(src) for src in doc.scripts]
-        doc.iframes = [text(src) for src in doc.iframes]
-        doc.dates = [text(date) for date in doc.dates]
-        doc.emails = [text(email) for email in doc.emails]
+        text = self.strings.setdefault
+        doc.scripts = [text(src, src) for src in doc.scripts]
+        doc.iframes = [text(src, src) for src in doc.iframes]
+        doc.dates = [text(date, date) for date in doc.dates]
+        doc.emails = [text(email, email) for email in doc.emails]
         doc.forms = [self._parts.setdefault(value_key(form), form) for form in doc.forms]
         doc.meta = self._parts.setdefault((dict, *doc.meta.items()), doc.meta)
         return doc
-
-    def text(self, value: str) -> str:
-        return self._strings.setdefault(value, value)
 
 
 def value_key(value: Any) -> Any:
@@ -154,8 +151,8 @@ class PartsTable:
         if number >= len(self._parts):  # numbers up to it that are not here came with a chunk that was lost
             self._parts.extend([_LOST] * (number + 1 - len(self._parts)))
         # a URL, text or selector of a link is often another link's too (their hashes are computed here once)
-        text = self._shared.text
-        part = kind(*[text(value) if type(value) is str else value for value in values])
+        text = self._shared.strings.setdefault
+        part = kind(*[text(value, value) if type(value) is str else value for value in values])
         part = self._parts[number] = self._shared.one(part)
         return part
 
