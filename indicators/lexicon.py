@@ -37,6 +37,7 @@ LEXICON_DIR = DATA_DIR / "lexicons"
 _PREP_TABLE = str.maketrans(
     {**{a: "'" for a in APOSTROPHES}, "ş": "ș", "Ş": "Ș", "ţ": "ț", "Ţ": "Ț", "İ": "I", "\u00a0": " "}
 )
+_PREP_CHARS = re.compile("[" + re.escape("".join(map(chr, _PREP_TABLE))) + "]")  # a regex finds them faster
 # Optional-diacritics folding for languages often written without them (set per language in its file).
 _DIACRITIC_CLASSES = {"ă": "[ăâa]", "â": "[âăa]", "î": "[îi]", "ș": "[șs]", "ț": "[țt]"}
 _SEPARATOR = r"(?:\s*[-–—/&:,]\s*|\s+)"
@@ -97,7 +98,8 @@ def _prepare_as(text: str) -> tuple[str, tuple[bool, bool, bool]]:
     """_prepare's result, and what it decided for the text as a whole: NFKC kept its length, lower case kept
     it, it has Cyrillic (then it is matched again transliterated, see _latinised). Texts joined for one call
     of Lexicon.index must agree on all three, or a text would be matched unlike itself alone."""
-    text = text.translate(_PREP_TABLE)
+    if _PREP_CHARS.search(text):  # most texts have none: str.translate looks every character up
+        text = text.translate(_PREP_TABLE)
     nfkc_kept = True
     if not unicodedata.is_normalized("NFKC", text):
         nfkc = unicodedata.normalize("NFKC", text)
@@ -732,6 +734,8 @@ class Lexicon:
         BATCH_SEP. Short texts are matched joined, one call per concept (fewer, larger calls: the per-text
         preparation, case folding, transliteration and word index, is done once); no term matches across
         the separator, so each text gets exactly the matches it has alone."""
+        if len(texts) < 2:  # a page's searched text comes alone: nothing to tell apart
+            return self._index_joined(texts, concepts) if texts else {}
         memo: dict[tuple[str, str], list[TermMatch]] = {}
         alike: dict[tuple[bool, bool, bool], list[str]] = {}
         for text in texts:
