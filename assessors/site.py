@@ -49,7 +49,8 @@ class ConceptIndex:
         """A match not held yet, with its words held once: each parse process's pickle brings its own copy of
         "Contact"."""
         words = self._words.setdefault(match.text, match.text)
-        held = self._shared[match] = TermMatch(match.concept, match.lang, match.term, match.start, match.end, words)
+        held = TermMatch(match.concept, match.lang, match.term, match.start, match.end, words)
+        self._shared[held] = held  # the key too: the match as it came holds its own copy of the words
         return held
 
     @classmethod

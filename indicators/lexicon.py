@@ -94,10 +94,10 @@ def _prepare(text: str) -> str:
     return _prepare_as(text)[0]
 
 
-def _prepare_as(text: str) -> tuple[str, tuple[bool, bool, bool]]:
+def _prepare_as(text: str) -> tuple[str, tuple[bool, bool]]:
     """_prepare's result, and what it decided for the text as a whole: NFKC kept its length, lower case kept
-    it, it has Cyrillic (then it is matched again transliterated, see _latinised). Texts joined for one call
-    of Lexicon.index must agree on all three, or a text would be matched unlike itself alone."""
+    it. Texts joined for one call of Lexicon.index must agree on both, and on having Cyrillic (then they are
+    matched again transliterated, see _latinised), or a text would be matched unlike itself alone."""
     if _PREP_CHARS.search(text):  # most texts have none: str.translate looks every character up
         text = text.translate(_PREP_TABLE)
     nfkc_kept = True
@@ -110,7 +110,7 @@ def _prepare_as(text: str) -> tuple[str, tuple[bool, bool, bool]]:
     lower_kept = len(lower) == len(text)
     if not lower_kept:
         lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lower, (nfkc_kept, lower_kept, has_cyrillic(lower))
+    return lower, (nfkc_kept, lower_kept)
 
 
 @lru_cache(maxsize=32)
@@ -739,7 +739,8 @@ class Lexicon:
         memo: dict[tuple[str, str], list[TermMatch]] = {}
         alike: dict[tuple[bool, bool, bool], list[str]] = {}
         for text in texts:
-            alike.setdefault(_prepare_as(text)[1], []).append(text)
+            prepared, kept = _prepare_as(text)
+            alike.setdefault((*kept, has_cyrillic(prepared)), []).append(text)
         for group in alike.values():
             memo.update(self._index_joined(group, concepts))
         return memo
