@@ -170,6 +170,7 @@ def merge_sites(portal: PortalConfig, crawled: list[tuple[BundlePart, Site | Non
         crawl_complete=bool(reached) and all(p.complete for p in reached),
         parts=parts,
         concept_index=ConceptIndex.merged(site.concept_index for _, site in ordered if site is not None),
+        text_keys={k: v for _, site in reversed(ordered) if site is not None for k, v in site.text_keys.items()},
     )
 
 
@@ -180,7 +181,7 @@ def single_site_bundle(site: Site) -> BundleSite:
     return BundleSite(
         portal=site.portal, pages=site.pages, external=site.external, probes=site.probes,
         portal_dir=site.portal_dir, outside_pages=site.outside_pages, aliases=site.aliases, broken=site.broken,
-        crawl_complete=site.crawl_complete, parts=[part], concept_index=site.concept_index,
+        crawl_complete=site.crawl_complete, parts=[part], concept_index=site.concept_index, text_keys=site.text_keys,
     )  # fmt: skip
 
 
@@ -241,6 +242,7 @@ def sector_view(bundle: BundleSite, sig: SiteSignals, sector: Sector, sectors: S
         aliases={a: k for a, k in bundle.aliases.items() if k in inside},
         broken=bundle.broken,
         crawl_complete=bool(relevant) and all(p.complete for p in relevant),
+        text_keys=bundle.text_keys,
     )
 
 
@@ -261,4 +263,5 @@ def role_view(bundle: BundleSite, role: str) -> Site:
         aliases=bundle.aliases,
         broken=bundle.broken,
         crawl_complete=bool(parts) and all(p.complete for p in parts if p.reached),
+        text_keys=bundle.text_keys,
     )

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from assessors.jurisdiction import Jurisdiction
-from assessors.site import ConceptIndex
+from assessors.site import ConceptIndex, TextKey, text_key
 from crawler.parse import find_emails
 from indicators.filler import is_placeholder_email, is_placeholder_phone
 from indicators.lexicon import BATCH_SEP, Lexicon, TermMatch
@@ -133,7 +133,11 @@ def new_site_for_page_index() -> None:
 def page_batches(page: PageDoc) -> tuple[list[str], list[str]]:
     """The texts of a page that are matched against every concept, in the batches they are matched in: its
     title with its headings, and the part of its text that is searched."""
-    return [page.title, *(h.text for h in page.headings[:60])], [page.text[:TEXT_SCAN_CHARS]]
+    return heading_batch(page), [page.text[:TEXT_SCAN_CHARS]]
+
+
+def heading_batch(page: PageDoc) -> list[str]:
+    return [page.title, *(h.text for h in page.headings[:60])]
 
 
 @dataclass
@@ -252,9 +256,9 @@ class SiteSignals:
         self.lexicon = lexicon or get_lexicon()
         self.portal_langs = {base_lang(lang) for lang in site.portal.languages if lang}
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
-        self._memo: dict[tuple[str, str], list[TermMatch]] = {}  # (concept, indexed text) -> its matches
-        self._indexed: dict[str, str] = {}  # texts already matched against every concept (each to itself)
-        self._scan_texts: dict[str, str] = {}
+        self._memo: dict[tuple[str, TextKey], list[TermMatch]] = {}  # (concept, text_key) -> its matches
+        self._indexed: set[TextKey] = set()  # texts already matched against every concept
+        self._text_keys = site.text_keys  # url_key -> text_key of the page's searched text (see searched_key)
         self._link_spans: dict[str, list[tuple[int, int]]] = {}
         self._own_headings: dict[int, tuple[PageDoc, list[Heading]]] = {}  # id(page) -> (page, its own headings)
         self._url_hits: dict[str, dict[str, str]] = {}  # url -> {concept: its URL pattern that matches}
@@ -349,16 +353,26 @@ class SiteSignals:
         """Matches of a concept in any language; an unknown concept finds nothing."""
         if not text:
             return []
-        if text in self._indexed:
-            return self._memo.get((concept, text), [])
+        if (key := text_key(text)) in self._indexed:
+            return self._memo.get((concept, key), [])
         try:
             return self.lexicon.find(concept, text)
         except (KeyError, ValueError):
             return []
 
     def text_matches(self, concept: str, page: PageDoc) -> list[TermMatch]:
-        """Matches of a concept in the first TEXT_SCAN_CHARS of a page's main text (indexed once per site)."""
+        """Matches of a concept in the first TEXT_SCAN_CHARS of a page's main text (indexed once per site):
+        looked up without reading the text (it may be kept in a file)."""
+        if (key := self.searched_key(page)) in self._indexed:
+            return self._memo.get((concept, key), [])
         return self.find(concept, self.scan_text(page))
+
+    def searched_key(self, page: PageDoc) -> TextKey:
+        """The text_key of the page's searched text."""
+        key = self._text_keys.get(page.url_key)
+        if key is None:
+            key = self._text_keys[page.url_key] = text_key(self.scan_text(page))
+        return key
 
     def in_link_text(self, page: PageDoc, match: TermMatch) -> bool:
         """Does the match fall inside the text of one of the page's links (a menu or a list of links is
@@ -377,13 +391,8 @@ class SiteSignals:
         return any(start <= match.start and match.end <= end for start, end in spans)
 
     def scan_text(self, page: PageDoc) -> str:
-        key = page.url_key
-        text = self._scan_texts.get(key)
-        if text is None:
-            text = page.text[:TEXT_SCAN_CHARS]
-            # a long page's searched text was indexed as another copy (it came from a parse process)
-            text = self._scan_texts[key] = self._indexed.get(text, text)
-        return text
+        """The part of the page's text that is searched (read from its file each time: not held here)."""
+        return page.text[:TEXT_SCAN_CHARS]
 
     def index_pages(self, concepts: Iterable[str] | None = None) -> None:
         """Match every concept against every page's title, headings and text once, page by page.
@@ -398,25 +407,28 @@ class SiteSignals:
             handed = self.site.concept_index
             self.site.concept_index = ConceptIndex()  # held once, in the memo
             fresh, chosen = handed.texts.difference(self._indexed), set(wanted)
-            for (concept, text), matches in handed.matches.items():
-                if text in fresh and concept in chosen:
-                    self._memo[concept, text] = matches  # a text not indexed yet has no matches in the memo
-            self._indexed.update({text: text for text in fresh})
+            for (concept, key), matches in handed.matches.items():
+                if key in fresh and concept in chosen:
+                    self._memo[concept, key] = matches  # a text not indexed yet has no matches in the memo
+            self._indexed |= fresh
         self._by_concept = None
         labels = sorted({link.label for _, link in self._links.values() if link.label}
                         | {link.label for _, link, _why in self._dead_links if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
-            for batch in page_batches(page):
-                self._index_batch(batch, wanted)
+            self._index_batch(heading_batch(page), wanted)
+            if self._text_keys.get(page.url_key) not in self._indexed:  # a text kept in a file is read if it must be
+                text = self.scan_text(page)
+                self._text_keys[page.url_key] = text_key(text)
+                self._index_batch([text], wanted)
         for start in range(0, len(labels), LABEL_BATCH):
             self._index_batch(labels[start : start + LABEL_BATCH], wanted)
 
     def _index_batch(self, strings: list[str], concepts: list[str]) -> None:
         """Match the strings not matched yet (see index_pages)."""
-        todo = list(dict.fromkeys(t for t in strings if t and t not in self._indexed and BATCH_SEP not in t))
-        for key, matches in self.lexicon.index(todo, concepts).items():
-            self._memo.setdefault(key, []).extend(matches)
-        self._indexed.update({text: text for text in todo})
+        todo = {t: key for t in strings if t and (key := text_key(t)) not in self._indexed and BATCH_SEP not in t}
+        for (concept, text), matches in self.lexicon.index(list(todo), concepts).items():
+            self._memo.setdefault((concept, todo[text]), []).extend(matches)
+        self._indexed.update(todo.values())
         self._by_concept = None
 
     def url_match(self, concept: str, url: str) -> str | None:
@@ -590,17 +602,17 @@ class SiteSignals:
         and pages from the indexed matches, instead of one pass per concept. It must read the texts that
         _page_hits scores (tests/test_assess_rules.py checks that on fixture sites)."""
         if self._by_concept is None:
-            named: dict[str, set[str]] = {}  # indexed text -> concepts it names
-            for (concept, text), matches in self._memo.items():
+            named: dict[TextKey, set[str]] = {}  # indexed text -> concepts it names
+            for (concept, key), matches in self._memo.items():
                 if matches:
-                    named.setdefault(text, set()).add(concept)
+                    named.setdefault(key, set()).add(concept)
 
             def naming(texts: Iterable[str], url: str) -> set[str] | None:
                 concepts = set(self.url_concepts(url))
-                for text in texts:
-                    if text and text not in self._indexed:
+                for key in map(text_key, filter(None, texts)):
+                    if key not in self._indexed:
                         return None  # not indexed: looked at for every concept
-                    concepts |= named.get(text, set())
+                    concepts |= named.get(key, set())
                 return concepts
 
             rows = _ByConcept(self._link_rows, lambda row: naming([row[2]], row[1].url))
@@ -628,13 +640,13 @@ class SiteSignals:
             cand(page.url_key, page).hits.extend(hits)
 
     def _text_hit(self, concept: str, page: PageDoc, candidate: Candidate) -> None:
-        text = self.scan_text(page)
-        matches = self.find(concept, text)
+        matches = self.text_matches(concept, page)
         if not matches:
             return
         factor = max(self.lang_factor(m, page) for m in matches)
         weight = min(W_TEXT, 0.4 + 0.2 * len(matches)) * factor
         m = matches[0]
+        text = self.scan_text(page)
         ev = Evidence(page.url_key, "body", snippet_around(text, m.start, m.end), note="text mentions it")
         candidate.hits.append(Hit("text", weight, ev, m.term))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,15 +16,27 @@ from losi.models import Link, PageDoc, PortalConfig
 # URL pattern that matches}: see signals.page_index.
 PageIndex = tuple[list[str], dict[tuple[str, str], list[TermMatch]], dict[str, dict[str, str]]]
 
+# What a matched text is filed under: a short text (a title, a heading, a link label) itself, a long one (a
+# page's searched text) a digest of it, so that holding its matches does not hold the text.
+TextKey = str | bytes
+LONG_TEXT = 512  # characters
+
+
+def text_key(text: str) -> TextKey:
+    if len(text) < LONG_TEXT:
+        return text
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
 
 @dataclass
 class ConceptIndex:
     """The concept matches of texts and URLs matched where the pages were parsed (signals.page_index),
     site-wide: a text that many pages repeat (a template's heading, a menu's label) is held once, however
-    many pages hand it over. SiteSignals takes them over; what is not here, it matches itself."""
+    many pages hand it over. Texts are filed under their text_key. SiteSignals takes them over; what is not
+    here, it matches itself."""
 
-    texts: set[str] = field(default_factory=set)
-    matches: dict[tuple[str, str], list[TermMatch]] = field(default_factory=dict)  # (concept, text) -> matches
+    texts: set[TextKey] = field(default_factory=set)
+    matches: dict[tuple[str, TextKey], list[TermMatch]] = field(default_factory=dict)  # (concept, key) -> matches
     # one object for equal matches ("agenda" at the start of a hundred labels): 220,000 matches of 3,000
     # pages hold 61,000 values
     _shared: dict[TermMatch, TermMatch] = field(default_factory=dict, repr=False, compare=False)
@@ -35,13 +48,16 @@ class ConceptIndex:
         texts: Iterable[str],
         matches: dict[tuple[str, str], list[TermMatch]],
         urls: dict[str, dict[str, str]] | None = None,
+        keys: dict[str, TextKey] | None = None,
     ) -> None:
-        fresh = {text for text in texts if text not in self.texts}
+        """A page's share (signals.page_index); keys: text_key of texts the caller has worked out already."""
+        known = keys or {}
+        fresh = {text: key for text in texts if (key := known.get(text) or text_key(text)) not in self.texts}
         held, hold = self._shared.get, self._hold
-        for key, found in matches.items():
-            if key[1] in fresh:
-                self.matches[key] = [held(match) or hold(match) for match in found]
-        self.texts |= fresh
+        for (concept, text), found in matches.items():
+            if (key := fresh.get(text)) is not None:
+                self.matches[concept, key] = [held(match) or hold(match) for match in found]
+        self.texts.update(fresh.values())
         for url, concepts in (urls or {}).items():
             self.urls.setdefault(url, concepts)
 
@@ -56,8 +72,15 @@ class ConceptIndex:
     @classmethod
     def merged(cls, indexes: Iterable[ConceptIndex]) -> ConceptIndex:
         whole = cls()
+        held, hold = whole._shared.get, whole._hold
         for index in indexes:
-            whole.add(index.texts, index.matches, index.urls)
+            fresh = index.texts - whole.texts
+            for key, found in index.matches.items():
+                if key[1] in fresh:
+                    whole.matches[key] = [held(match) or hold(match) for match in found]
+            whole.texts |= fresh
+            for url, concepts in index.urls.items():
+                whole.urls.setdefault(url, concepts)
         return whole
 
 
@@ -78,6 +101,9 @@ class Site:
     crawl_complete: bool = False
     # Concepts already matched in pages' texts where they were parsed; SiteSignals.index_pages takes them over.
     concept_index: ConceptIndex = field(default_factory=ConceptIndex)
+    # page URL (url_key) -> the text_key of its searched text, worked out while its text was at hand: the
+    # text of a page kept in a file is not read back to look its matches up
+    text_keys: dict[str, TextKey] = field(default_factory=dict)
 
     @cached_property
     def by_url(self) -> dict[str, PageDoc]:

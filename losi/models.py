@@ -7,9 +7,12 @@ Every step imports from here; nothing here imports from the steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from losi.text_spool import SpooledText
 
 
 class Verdict(StrEnum):
@@ -200,6 +203,30 @@ class PageDoc:
 
     def heading_text(self) -> str:
         return " ".join(h.text for h in self.headings)
+
+
+# A page's text may be kept in a file by the step that holds the pages (losi.text_spool): its slot then holds
+# where, and reading PageDoc.text reads it back. Copies, pickles and comparisons of a page see the text itself.
+_text_slot = PageDoc.text  # the slot the dataclass made
+
+
+def _page_text(page: PageDoc) -> str:
+    held = _text_slot.__get__(page, PageDoc)
+    return held if type(held) is str else held.read()
+
+
+def spool_text(page: PageDoc, keep: Callable[[str], SpooledText]) -> None:
+    """Hand the page's text to a spool (TextSpool.keep); page.text reads it from there from now on."""
+    held = _text_slot.__get__(page, PageDoc)
+    if type(held) is str:
+        _text_slot.__set__(page, keep(held))
+
+
+def text_is_spooled(page: PageDoc) -> bool:
+    return type(_text_slot.__get__(page, PageDoc)) is SpooledText
+
+
+PageDoc.text = property(_page_text, _text_slot.__set__, doc="main text, whitespace-collapsed")  # type: ignore[assignment]
 
 
 # --------------------------------------------------------------------------- findings (assess step)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import json
 import re
 import shutil
@@ -24,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assessors.site import ConceptIndex, Site
+from assessors.site import LONG_TEXT, ConceptIndex, Site, TextKey, text_key
 from crawler.scope import Scope
 from indicators.catalog import Catalog, load_catalog
 from losi.deadline import CapReached, Deadline, time_limit
 from losi.layout import PortalFiles, portal_files
-from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict
+from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict, spool_text
 from losi.store import ClaimLost, Store, _safe_url
+from losi.text_spool import TextSpool
 
 if TYPE_CHECKING:
     from crawler.captures import Capture
@@ -410,14 +410,16 @@ def load_site(
 
     With a deadline, parsing stops when it passes and keeps the pages parsed so far (deadline.hit says so).
     With a crawl still running, its captures are parsed as it writes them, until it ends."""
-    from assessors.signals import new_site_for_page_index, page_index
+    from assessors.signals import TEXT_SCAN_CHARS, new_site_for_page_index, page_index
     from crawler.captures import iter_captures
     from crawler.parse_pool import count_lines, parse_captures
 
     scope = Scope.for_portal(portal)
     inside: dict[str, PageDoc] = {}
     outside: dict[str, PageDoc] = {}
-    seen_content: dict[bytes, str] = {}  # digest of a page's title and text -> the URL it was first seen at
+    seen_content: dict[tuple[str, TextKey], str] = {}  # a page's title and text_key -> the URL it was first seen at
+    text_keys: dict[str, TextKey] = {}  # the text_keys of the pages' searched texts: see Site.text_keys
+    spool = TextSpool(files.root if files.root.is_dir() else None)
     aliases: dict[str, str] = {}
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None
@@ -439,9 +441,11 @@ def load_site(
         for capture, doc, index in parsed:
             if doc is None:
                 continue
-            concept_index.add(*index)
-            digest = hashlib.blake2b(f"{doc.title}\n{doc.text}".encode(), digest_size=16).digest()
-            kept_as = seen_content.setdefault(digest, doc.url_key) if doc.text else doc.url_key
+            searched = doc.text[:TEXT_SCAN_CHARS]
+            key = text_key(searched)
+            concept_index.add(*index, keys={searched: key})
+            whole = key if len(doc.text) <= TEXT_SCAN_CHARS else text_key(doc.text)
+            kept_as = seen_content.setdefault((doc.title, whole), doc.url_key) if doc.text else doc.url_key
             if kept_as != doc.url_key:
                 aliases.setdefault(doc.url_key, kept_as)  # the same page under another URL ("/" and "/index.html")
                 continue
@@ -450,6 +454,9 @@ def load_site(
             if previous is not None and not (doc.rendered and not previous.rendered):
                 continue  # keep the first capture, unless a rendered one replaces a static one
             target[doc.url_key] = doc
+            text_keys[doc.url_key] = key
+            if len(doc.text) >= LONG_TEXT:
+                spool_text(doc, spool.keep)  # read back by the few rules that read it: see losi.text_spool
             if len(target) % PAGES_BETWEEN_FREEZES == 0:
                 gc.freeze()  # the pages so far (and whatever else lives now): see PAGES_BETWEEN_FREEZES
             is_home = capture.url in home_keys or (home is None and capture.depth == 0)
@@ -478,6 +485,7 @@ def load_site(
         broken={url: status for url, status in broken.items() if url not in inside and url not in outside},
         crawl_complete=_read_json(files.crawl_summary).get("status") == "ok",
         concept_index=concept_index,
+        text_keys=text_keys,
     )
 
 

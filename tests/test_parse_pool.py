@@ -15,7 +15,7 @@ from typing import Any
 
 from assessors import signals
 from assessors.signals import SiteSignals, get_lexicon, page_batches, page_index
-from assessors.site import ConceptIndex, Site
+from assessors.site import LONG_TEXT, ConceptIndex, Site, text_key
 from crawler.captures import Capture
 from crawler.parse_pool import parse_captures
 from crawler.scope import Scope
@@ -208,9 +208,10 @@ def test_a_text_repeated_on_many_pages_is_handed_over_once() -> None:
     assert max(times.values()) == 2
 
 
-def test_a_long_pages_searched_text_is_held_once() -> None:
-    """The first TEXT_SCAN_CHARS of a long page's text are matched where the page is parsed and come back as
-    a string of their own; the signals search that same string, not another copy of it."""
+def test_a_long_pages_searched_text_is_filed_under_its_digest() -> None:
+    """The first TEXT_SCAN_CHARS of a long page's text are matched where the page is parsed; the concept index
+    files their matches under a digest (text_key), so holding the matches does not hold the text, and the
+    signals find them by the page's key: the matches of the text itself."""
     paragraph = "<p>Primăria municipiului publică deciziile consiliului și procesele-verbale ale ședințelor. {}</p>"
     body = "".join(paragraph.format(i) for i in range(800))
     long_pages = [_capture(f"{BASE}/minutes/{i}.html", f"<html><body><main><h1>Ședința {i}</h1>{body}</main>"
@@ -224,8 +225,14 @@ def test_a_long_pages_searched_text_is_held_once() -> None:
     docs = [doc for _, doc, _ in parsed if doc is not None]
     long_docs = [doc for doc in docs if len(doc.text) > signals.TEXT_SCAN_CHARS]
     assert len(long_docs) == len(long_pages)
-    searched = {text: text for text in index.texts if len(text) == signals.TEXT_SCAN_CHARS}
+    assert not any(isinstance(text, str) and len(text) >= LONG_TEXT for text in index.texts)
+    keys = {text_key(doc.text[: signals.TEXT_SCAN_CHARS]) for doc in long_docs}
+    assert all(isinstance(key, bytes) for key in keys) and keys <= index.texts
     sig = SiteSignals(Site(portal=PortalConfig(id="x", home_url=docs[0].url), pages=docs, concept_index=index))
     sig.index_pages()
+    lexicon = get_lexicon()
     for doc in long_docs:
-        assert sig.scan_text(doc) is searched[doc.text[: signals.TEXT_SCAN_CHARS]]
+        searched = doc.text[: signals.TEXT_SCAN_CHARS]
+        for concept in ("official-city", "minutes", "decision-outcome", "contact"):
+            assert sig.text_matches(concept, doc) == lexicon.find(concept, searched)
+    assert all(sig.text_matches("minutes", doc) for doc in long_docs)

@@ -400,8 +400,10 @@ def satisfaction_results(site: Site, indicator: Indicator) -> Finding:
                        candidate_urls(cands))  # fmt: skip
     # The result stated in a sentence of any page: "87% of respondents are satisfied with the portal".
     for page in site.pages:
+        if not (named := [m for cn in concepts for m in sig.text_matches(cn, page)]):
+            continue
         text = sig.scan_text(page)
-        for m in (m for cn in concepts for m in sig.find(cn, text)):
+        for m in named:
             window = text[max(0, m.start - FIGURE_NEAR_CHARS) : m.end + FIGURE_NEAR_CHARS]
             if figure.search(window):
                 ev = Evidence(page.url_key, "body", window.strip(), note=f"{m.term} next to a figure")
@@ -435,8 +437,10 @@ def usage_statistics(site: Site, indicator: Indicator) -> Finding:
     counter = str(param(indicator, "counter_concept", "visit-counter"))
     min_labels = int(param(indicator, "counter_labels", 2))
     for page in site.pages[:60]:
+        if not (labels := sig.text_matches(counter, page)):
+            continue
         text = sig.scan_text(page)
-        labels = [m for m in sig.find(counter, text) if COUNTER_NUMBER.match(text, m.end)]
+        labels = [m for m in labels if COUNTER_NUMBER.match(text, m.end)]
         for i, first in enumerate(labels):
             group = [m for m in labels[i:] if m.start - first.start <= COUNTER_SPAN]
             if len({m.term for m in group}) < min_labels:

@@ -304,7 +304,7 @@ def helpdesk_phone(site: Site, indicator: Indicator) -> Finding:
     for page in pages:
         text = page.text
         for concept in concepts[:1]:  # the help line itself; the other concepts (contacts) only find pages
-            for m in sig.find(concept, text[:30_000]):
+            for m in sig.text_matches(concept, page):
                 window = text[max(0, m.start - NEAR_CHARS) : m.end + NEAR_CHARS]
                 if phone := PHONE_RE.search(window):
                     ev = Evidence(page.url_key, "body", window.strip(), note=f"{m.text} … {phone.group().strip()}")

@@ -210,8 +210,10 @@ def _mentions(
     for page in site.pages:
         if sig.is_home(page):
             continue  # the home page's teasers and menus name everything
+        if not (named := [m for t in topics for m in sig.text_matches(t, page)]):
+            continue
         text = sig.scan_text(page)
-        for m in (m for t in topics for m in sig.text_matches(t, page) if not sig.in_link_text(page, m)):
+        for m in (m for m in named if not sig.in_link_text(page, m)):
             window = text[max(0, m.start - MENTION_CHARS) : m.end + MENTION_CHARS]
             if any(sig.find(k, window) for k in kinds) and not sig.find(draft, window):
                 out.append((page, Evidence(page.url_key, "body", snippet_around(text, m.start, m.end),

@@ -402,7 +402,7 @@ def open_data_metadata(site: Site, indicator: Indicator) -> Finding:
     min_terms = int(param(indicator, "min_terms", 2))
     found, urls = _data_pages(site, indicator)
     for page, files in found:
-        matches = [m for cn in meta_concepts for m in sig.find(cn, page.text[:30_000])]
+        matches = [m for cn in meta_concepts for m in sig.text_matches(cn, page)]
         terms = {m.term for m in matches}
         if len(terms) >= min_terms and page.dates:
             m = matches[0]

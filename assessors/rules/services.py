@@ -33,7 +33,6 @@ from assessors.rules.literacy import social_platform
 from assessors.signals import (
     CHROME_REGIONS,
     REVIEW_SCORE,
-    TEXT_SCAN_CHARS,
     Candidate,
     SiteSignals,
     host,
@@ -280,10 +279,10 @@ def _online_sentence(
     for page in site.pages:
         if is_news_page(sig, page) or not offers_action(sig, page, portals):
             continue  # a page that says "pay online" but links to nothing a person could use
-        text = page.text[:TEXT_SCAN_CHARS]
         if not any(sig.text_matches(s, page) for s in subjects):
             continue
-        for m in (m for s in subjects for m in sig.find(s, text)):
+        text = sig.scan_text(page)
+        for m in (m for s in subjects for m in sig.text_matches(s, page)):
             starts = [b.end() for b in SENTENCE_BREAK.finditer(text, 0, m.start)]
             start = starts[-1] if starts else 0
             stop = SENTENCE_BREAK.search(text, m.end)
