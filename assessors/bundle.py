@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from assessors.signals import CHROME_REGIONS
 from assessors.site import ConceptIndex, Site
 from crawler.scope import host_of, is_ip, netloc_of
-from losi.models import Link, PageDoc, PortalConfig
+from losi.models import Link, PageDoc, PortalConfig, copy_page
 
 if TYPE_CHECKING:
     from assessors.signals import SiteSignals
@@ -126,7 +126,7 @@ def without_site_name(pages: list[PageDoc]) -> list[PageDoc]:
     out = []
     for page in pages:
         rest = [seg for seg in TITLE_SEPARATOR.split(page.title) if seg.strip() and seg.strip() != name]
-        out.append(replace(page, title=" — ".join(seg.strip() for seg in rest)) if rest else page)
+        out.append(copy_page(page, title=" — ".join(seg.strip() for seg in rest)) if rest else page)
     return out
 
 
@@ -227,7 +227,7 @@ def sector_view(bundle: BundleSite, sig: SiteSignals, sector: Sector, sectors: S
         target = sig.page_for(link.url)
         return target is None or target.url_key in inside
 
-    view_pages = [replace(p, links=[lk for lk in p.links if keep(p, lk)]) for p in pages]
+    view_pages = [copy_page(p, links=[lk for lk in p.links if keep(p, lk)]) for p in pages]
     linked = {lk.url for p in view_pages for lk in p.links}
     ministries = bundle.parts_with(sector=sector.code)
     relevant = [p for p in bundle.parts if p.reached and (sector.code in p.sectors or "ministry" not in p.roles)]

@@ -8,7 +8,7 @@ Every step imports from here; nothing here imports from the steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -224,6 +224,11 @@ def spool_text(page: PageDoc, keep: Callable[[str], SpooledText]) -> None:
 
 def text_is_spooled(page: PageDoc) -> bool:
     return type(_text_slot.__get__(page, PageDoc)) is SpooledText
+
+
+def copy_page(page: PageDoc, **changes: Any) -> PageDoc:
+    """dataclasses.replace for a page: the copy's text stays where the page's is (a spooled text is not read)."""
+    return replace(page, **{"text": _text_slot.__get__(page, PageDoc), **changes})
 
 
 PageDoc.text = property(_page_text, _text_slot.__set__, doc="main text, whitespace-collapsed")  # type: ignore[assignment]

@@ -419,7 +419,7 @@ def load_site(
     outside: dict[str, PageDoc] = {}
     seen_content: dict[tuple[str, TextKey], str] = {}  # a page's title and text_key -> the URL it was first seen at
     text_keys: dict[str, TextKey] = {}  # the text_keys of the pages' searched texts: see Site.text_keys
-    spool = TextSpool(files.root if files.root.is_dir() else None)
+    spool = TextSpool(files.root)
     aliases: dict[str, str] = {}
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None

@@ -21,7 +21,12 @@ class TextSpool:
     the last SpooledText that reads it is), so a run that dies leaves nothing behind."""
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - open as long as the spool is
+        """directory: where the file goes (a run's portal folder, on the disk its results go to); the system's
+        temporary folder when it is None or cannot be written."""
+        try:
+            self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - open as long as the spool is
+        except OSError:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._end = 0
         self._lock = threading.Lock()  # keep() from two threads must not write to the same place
 

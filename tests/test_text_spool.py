@@ -14,7 +14,7 @@ from assessors.site import LONG_TEXT, ConceptIndex, text_key
 from crawler.runner import crawl_portal
 from indicators.catalog import load_catalog
 from losi.layout import PortalFiles
-from losi.models import PageDoc, spool_text, text_is_spooled
+from losi.models import PageDoc, copy_page, spool_text, text_is_spooled
 from losi.pipeline import load_site
 from losi.text_spool import TextSpool
 from tests.test_crawl import portal_for
@@ -38,6 +38,9 @@ def test_a_spooled_text_reads_back_as_it_went_in_and_travels_as_text(tmp_path: P
     travelled = pickle.loads(pickle.dumps(pages))  # to another process: the text itself, not a place in a file
     assert travelled == kept and not any(text_is_spooled(p) for p in travelled)
     assert replace(pages[0], title="other").text == texts[0]
+    copied = copy_page(pages[0], title="other")  # a view of a page (a bundle's sector): its text stays in the file
+    assert text_is_spooled(copied) and copied.text == texts[0] and copied.title == "other"
+    assert copy_page(kept[0], links=[]).text == texts[0]
     pages[1].text = "changed"
     assert pages[1].text == "changed" and not text_is_spooled(pages[1])
 
@@ -107,3 +110,8 @@ class _Counted:
     def read(self) -> str:
         self.reads.append(1)
         return self.held.read()
+
+
+def test_a_folder_that_cannot_be_written_leaves_the_texts_in_the_temporary_folder(tmp_path: Path) -> None:
+    spool = TextSpool(tmp_path / "gone")  # a run folder removed (or read-only) while its crawl is assessed
+    assert spool.keep("Давлат хизматлари").read() == "Давлат хизматлари"
