@@ -53,13 +53,16 @@ class ConceptIndex:
         """A page's share (signals.page_index); keys: text_key of texts the caller has worked out already."""
         known = keys or {}
         fresh = {text: key for text in texts if (key := known.get(text) or text_key(text)) not in self.texts}
-        held, hold = self._shared.get, self._hold
         for (concept, text), found in matches.items():
             if (key := fresh.get(text)) is not None:
-                self.matches[concept, key] = [held(match) or hold(match) for match in found]
+                self.matches[concept, key] = self._held(found)
         self.texts.update(fresh.values())
         for url, concepts in (urls or {}).items():
             self.urls.setdefault(url, concepts)
+
+    def _held(self, found: list[TermMatch]) -> list[TermMatch]:
+        held, hold = self._shared.get, self._hold
+        return [held(match) or hold(match) for match in found]
 
     def _hold(self, match: TermMatch) -> TermMatch:
         """A match not held yet, with its words held once: each parse process's pickle brings its own copy of
@@ -72,12 +75,11 @@ class ConceptIndex:
     @classmethod
     def merged(cls, indexes: Iterable[ConceptIndex]) -> ConceptIndex:
         whole = cls()
-        held, hold = whole._shared.get, whole._hold
-        for index in indexes:
+        for index in indexes:  # texts filed under their keys already
             fresh = index.texts - whole.texts
             for key, found in index.matches.items():
                 if key[1] in fresh:
-                    whole.matches[key] = [held(match) or hold(match) for match in found]
+                    whole.matches[key] = whole._held(found)
             whole.texts |= fresh
             for url, concepts in index.urls.items():
                 whole.urls.setdefault(url, concepts)

@@ -212,13 +212,13 @@ _text_slot = PageDoc.text  # the slot the dataclass made
 
 def _page_text(page: PageDoc) -> str:
     held = _text_slot.__get__(page, PageDoc)
-    return held if type(held) is str else held.read()
+    return held if isinstance(held, str) else held.read()
 
 
 def spool_text(page: PageDoc, keep: Callable[[str], SpooledText]) -> None:
     """Hand the page's text to a spool (TextSpool.keep); page.text reads it from there from now on."""
     held = _text_slot.__get__(page, PageDoc)
-    if type(held) is str:
+    if isinstance(held, str):
         _text_slot.__set__(page, keep(held))
 
 

@@ -1,9 +1,10 @@
 """Page texts kept in a file instead of in memory, read back when a page's text is asked for.
 
-A portal's pages are held for its assessment, and their main texts are most of what they hold (10 KB a page
-on real portals). The rules read the texts of a few hundred pages (candidates, snippets); the concepts in all
-of them were matched where the pages were parsed. So the assessing process keeps each text in one unlinked
-temporary file (PageDoc.text reads it back: see losi.models), and its memory does not grow with the texts.
+A portal's pages are held for its assessment, and their main texts were the largest part of them (10 KB a
+page on real portals). The concepts in every text were matched where the page was parsed, and the rules look
+those matches up by the text's digest; they read a text back only to quote it or to search it for a sentence
+(on 3,000 real pages: 4,200 reads of 1,900 texts). So the assessing process keeps each long text in one
+unlinked temporary file (PageDoc.text reads it back: see losi.models), and its memory does not grow with them.
 """
 
 from __future__ import annotations
