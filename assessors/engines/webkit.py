@@ -42,6 +42,7 @@ from assessors.engines.common import (
 DRIVER = "WebKitWebDriver"
 MINIBROWSER_GLOBS = ("/usr/lib/*/webkit2gtk-4.1/MiniBrowser", "/usr/lib/*/webkit2gtk-4.0/MiniBrowser",
                      "/usr/lib/*/webkitgtk-6.0/MiniBrowser", "/usr/libexec/webkit2gtk-4.1/MiniBrowser")  # fmt: skip
+SESSION_RETRY_PAUSES_S = (1.0, 2.0)  # a session not created is asked for again after each pause
 COLLECTOR_NOTE = "console errors are collected by a script injected after load: errors during load are not seen"
 PRIVATE_URL_FILTERS = (  # WebKit content-blocker regexes have no alternation: one rule each
     r"^[a-z]+://localhost[:/]", r"^[a-z]+://[^/]*\.localhost[:/]", r"^[a-z]+://127\.", r"^[a-z]+://10\.",
@@ -175,11 +176,7 @@ def _drive(wd: WebDriver, browser_bin: str, filter_file: Path, url: str, viewpor
         "webkitgtk:browserOptions": options, "pageLoadStrategy": "normal", "acceptInsecureCerts": insecure,
         "unhandledPromptBehavior": "dismiss",  # alert() must not stop us
     }}}
-    try:
-        created = wd.call("POST", "/session", caps, timeout=START_TIMEOUT_S)
-    except EngineError:  # under load MiniBrowser sometimes fails its first browsing context: try once more
-        time.sleep(1.0)
-        created = wd.call("POST", "/session", caps, timeout=START_TIMEOUT_S)
+    created = _new_session(wd, caps)
     wd.session = created["sessionId"]
     version = (created.get("capabilities") or {}).get("browserVersion", "")
     try:
@@ -202,6 +199,17 @@ def _drive(wd: WebDriver, browser_bin: str, filter_file: Path, url: str, viewpor
             wd.call("DELETE", "", timeout=5)
     return {"engine": "webkit", "version": f"WebKitGTK {version}".strip(), "console_errors": clip_errors(errors),
             "console_errors_note": COLLECTOR_NOTE, "layout": layout, "screenshot": str(screenshot)}  # fmt: skip
+
+
+def _new_session(wd: WebDriver, caps: dict[str, Any]) -> dict[str, Any]:
+    """A new session. On a busy machine MiniBrowser sometimes fails to create its first browsing context in
+    time ("session not created"), once or twice in a row: it is asked again after each pause."""
+    for pause in SESSION_RETRY_PAUSES_S:
+        try:
+            return wd.call("POST", "/session", caps, timeout=START_TIMEOUT_S)
+        except EngineError:
+            time.sleep(pause)
+    return wd.call("POST", "/session", caps, timeout=START_TIMEOUT_S)  # the last try: its error is the result
 
 
 def _set_viewport(wd: WebDriver, viewport: dict[str, int]) -> None:
