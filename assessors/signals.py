@@ -418,14 +418,15 @@ class SiteSignals:
             self._index_batch(heading_batch(page), wanted)
             if self._text_keys.get(page.url_key) not in self._indexed:  # a text kept in a file is read if it must be
                 text = self.scan_text(page)
-                self._text_keys[page.url_key] = text_key(text)
-                self._index_batch([text], wanted)
+                key = self._text_keys[page.url_key] = text_key(text)
+                self._index_batch([text], wanted, keys=[key])
         for start in range(0, len(labels), LABEL_BATCH):
             self._index_batch(labels[start : start + LABEL_BATCH], wanted)
 
-    def _index_batch(self, strings: list[str], concepts: list[str]) -> None:
-        """Match the strings not matched yet (see index_pages)."""
-        todo = {t: key for t in strings if t and (key := text_key(t)) not in self._indexed and BATCH_SEP not in t}
+    def _index_batch(self, strings: list[str], concepts: list[str], keys: list[TextKey] | None = None) -> None:
+        """Match the strings not matched yet (see index_pages); keys: their text_keys, if worked out already."""
+        keyed = zip(strings, keys, strict=True) if keys is not None else ((t, text_key(t)) for t in strings)
+        todo = {t: key for t, key in keyed if t and key not in self._indexed and BATCH_SEP not in t}
         for (concept, text), matches in self.lexicon.index(list(todo), concepts).items():
             self._memo.setdefault((concept, todo[text]), []).extend(matches)
         self._indexed.update(todo.values())

@@ -22,8 +22,9 @@ TextKey = str | bytes
 LONG_TEXT = 512  # characters
 
 
-def text_key(text: str) -> TextKey:
-    if len(text) < LONG_TEXT:
+def text_key(text: TextKey) -> TextKey:
+    """A text under LONG_TEXT characters is its own key, a longer one its digest; a key is its own key."""
+    if isinstance(text, bytes) or len(text) < LONG_TEXT:
         return text
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
@@ -45,8 +46,8 @@ class ConceptIndex:
 
     def add(
         self,
-        texts: Iterable[str],
-        matches: dict[tuple[str, str], list[TermMatch]],
+        texts: Iterable[TextKey],
+        matches: dict[tuple[str, TextKey], list[TermMatch]],
         urls: dict[str, dict[str, str]] | None = None,
         keys: dict[str, TextKey] | None = None,
     ) -> None:
@@ -75,14 +76,8 @@ class ConceptIndex:
     @classmethod
     def merged(cls, indexes: Iterable[ConceptIndex]) -> ConceptIndex:
         whole = cls()
-        for index in indexes:  # texts filed under their keys already
-            fresh = index.texts - whole.texts
-            for key, found in index.matches.items():
-                if key[1] in fresh:
-                    whole.matches[key] = whole._held(found)
-            whole.texts |= fresh
-            for url, concepts in index.urls.items():
-                whole.urls.setdefault(url, concepts)
+        for index in indexes:  # texts filed under their keys already, and text_key(key) is key
+            whole.add(index.texts, index.matches, index.urls)
         return whole
 
 
