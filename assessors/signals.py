@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from assessors.jurisdiction import Jurisdiction
+from assessors.match_store import MatchStore
 from assessors.site import ConceptIndex, TextKey, text_key
 from crawler.parse import find_emails
 from indicators.filler import is_placeholder_email, is_placeholder_phone
@@ -193,8 +194,22 @@ def base_lang(tag: str) -> str:
 class Hit:
     signal: str  # anchor | link-url | title | heading | page-url | text
     weight: float
-    evidence: Evidence
+    # the evidence, or the link row it is worked out from when asked: a portal's searches make tens of
+    # thousands of link hits, and rules read the evidence of a few
+    source: Evidence | _LinkRow
     term: str = ""
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.source if isinstance(self.source, Evidence) else link_evidence(*self.source)
+
+
+def link_evidence(page: PageDoc, link: Link, label: str, chrome: bool) -> Evidence:
+    """Where a link row is seen: its page, the link, and what it says."""
+    return Evidence(
+        url=page.url_key, selector=link.selector, snippet=(label or link.url)[:SNIPPET_CHARS],
+        note=f"link to {link.url}" + (f" in the home page {link.region}" if chrome else ""),
+    )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -256,7 +271,7 @@ class SiteSignals:
         self.lexicon = lexicon or get_lexicon()
         self.portal_langs = {base_lang(lang) for lang in site.portal.languages if lang}
         self._cache: dict[tuple[str, bool], list[Candidate]] = {}
-        self._memo: dict[tuple[str, TextKey], list[TermMatch]] = {}  # (concept, text_key) -> its matches
+        self._memo = MatchStore()  # (concept, text_key) -> its matches
         self._indexed: set[TextKey] = set()  # texts already matched against every concept
         self._text_keys = site.text_keys  # url_key -> text_key of the page's searched text (see searched_key)
         self._link_spans: dict[str, list[tuple[int, int]]] = {}
@@ -407,9 +422,8 @@ class SiteSignals:
             handed = self.site.concept_index
             self.site.concept_index = ConceptIndex()  # held once, in the memo
             fresh, chosen = handed.texts.difference(self._indexed), set(wanted)
-            for (concept, key), matches in handed.matches.items():
-                if key in fresh and concept in chosen:
-                    self._memo[concept, key] = matches  # a text not indexed yet has no matches in the memo
+            # a text not indexed yet has no matches in the memo
+            self._memo.take_over(handed.matches, lambda concept, key: key in fresh and concept in chosen)
             self._indexed |= fresh
         self._by_concept = None
         labels = sorted({link.label for _, link in self._links.values() if link.label}
@@ -428,7 +442,7 @@ class SiteSignals:
         keyed = zip(strings, keys, strict=True) if keys is not None else ((t, text_key(t)) for t in strings)
         todo = {t: key for t, key in keyed if t and key not in self._indexed and BATCH_SEP not in t}
         for (concept, text), matches in self.lexicon.index(list(todo), concepts).items():
-            self._memo.setdefault((concept, todo[text]), []).extend(matches)
+            self._memo[concept, todo[text]] = matches
         self._indexed.update(todo.values())
         self._by_concept = None
 
@@ -554,24 +568,21 @@ class SiteSignals:
             return found[k]
 
         rows, pages = self._where_concepts_may_be()
-        for page, link, label, chrome in rows.of(concept):
+        for row in rows.of(concept):
+            page, link, label, chrome = row  # a hit's evidence is worked out from its row when asked
             best = self.best_match(concept, label, page) if label else None
             pattern = self.url_match(concept, link.url)
             if best is None and pattern is None:
                 continue  # most links, for most concepts
-            ev = Evidence(
-                url=page.url_key, selector=link.selector, snippet=(label or link.url)[:SNIPPET_CHARS],
-                note=f"link to {link.url}" + (f" in the home page {link.region}" if chrome else ""),
-            )  # fmt: skip
             if best is not None:
                 m, factor = best
                 if len(label) <= ANCHOR_SHORT_LABEL or m.start < ANCHOR_HEAD_CHARS:
                     weight = W_ANCHOR * factor + (W_CHROME_BONUS if chrome else 0.0)
-                    cand(link.url, None).hits.append(Hit("anchor", weight, ev, m.term))
+                    cand(link.url, None).hits.append(Hit("anchor", weight, row, m.term))
                 else:  # deep in a card's description ("... and help with a rent shortfall"): a mention
-                    cand(link.url, None).hits.append(Hit("anchor-text", W_TEXT * factor / 2, ev, m.term))
+                    cand(link.url, None).hits.append(Hit("anchor-text", W_TEXT * factor / 2, row, m.term))
             if pattern is not None:
-                cand(link.url, None).hits.append(Hit("link-url", W_LINK_URL, ev, pattern))
+                cand(link.url, None).hits.append(Hit("link-url", W_LINK_URL, row, pattern))
 
         for page in pages.of(concept):
             self._page_hits(concept, page, found, cand)
@@ -604,9 +615,8 @@ class SiteSignals:
         _page_hits scores (tests/test_assess_rules.py checks that on fixture sites)."""
         if self._by_concept is None:
             named: dict[TextKey, set[str]] = {}  # indexed text -> concepts it names
-            for (concept, key), matches in self._memo.items():
-                if matches:
-                    named.setdefault(key, set()).add(concept)
+            for concept, key in self._memo:  # a text's matches of a concept are held only if there are some
+                named.setdefault(key, set()).add(concept)
 
             def naming(texts: Iterable[str], url: str) -> set[str] | None:
                 concepts = set(self.url_concepts(url))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from assessors.match_store import MatchStore, TextKey
 from indicators.lexicon import TermMatch
 from losi.models import Link, PageDoc, PortalConfig
 
@@ -16,9 +17,8 @@ from losi.models import Link, PageDoc, PortalConfig
 # URL pattern that matches}: see signals.page_index.
 PageIndex = tuple[list[str], dict[tuple[str, str], list[TermMatch]], dict[str, dict[str, str]]]
 
-# What a matched text is filed under: a short text (a title, a heading, a link label) itself, a long one (a
-# page's searched text) a digest of it, so that holding its matches does not hold the text.
-TextKey = str | bytes
+# What a matched text is filed under (TextKey): a short text (a title, a heading, a link label) itself, a long
+# one (a page's searched text) a digest of it, so that holding its matches does not hold the text.
 LONG_TEXT = 512  # characters
 
 
@@ -37,17 +37,13 @@ class ConceptIndex:
     here, it matches itself."""
 
     texts: set[TextKey] = field(default_factory=set)
-    matches: dict[tuple[str, TextKey], list[TermMatch]] = field(default_factory=dict)  # (concept, key) -> matches
-    # one object for equal matches ("agenda" at the start of a hundred labels): 220,000 matches of 3,000
-    # pages hold 61,000 values
-    _shared: dict[TermMatch, TermMatch] = field(default_factory=dict, repr=False, compare=False)
-    _words: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # what matches matched
+    matches: MatchStore = field(default_factory=MatchStore)  # (concept, text_key) -> matches, held compactly
     urls: dict[str, dict[str, str]] = field(default_factory=dict)  # URL -> {concept: its URL pattern that matches}
 
     def add(
         self,
         texts: Iterable[TextKey],
-        matches: dict[tuple[str, TextKey], list[TermMatch]],
+        matches: Mapping[tuple[str, TextKey], list[TermMatch]],
         urls: dict[str, dict[str, str]] | None = None,
         keys: dict[str, TextKey] | None = None,
     ) -> None:
@@ -56,22 +52,10 @@ class ConceptIndex:
         fresh = {text: key for text in texts if (key := known.get(text) or text_key(text)) not in self.texts}
         for (concept, text), found in matches.items():
             if (key := fresh.get(text)) is not None:
-                self.matches[concept, key] = self._held(found)
+                self.matches[concept, key] = found
         self.texts.update(fresh.values())
         for url, concepts in (urls or {}).items():
             self.urls.setdefault(url, concepts)
-
-    def _held(self, found: list[TermMatch]) -> list[TermMatch]:
-        held, hold = self._shared.get, self._hold
-        return [held(match) or hold(match) for match in found]
-
-    def _hold(self, match: TermMatch) -> TermMatch:
-        """A match not held yet, with its words held once: each parse process's pickle brings its own copy of
-        "Contact"."""
-        words = self._words.setdefault(match.text, match.text)
-        held = TermMatch(match.concept, match.lang, match.term, match.start, match.end, words)
-        self._shared[held] = held  # the key too: the match as it came holds its own copy of the words
-        return held
 
     @classmethod
     def merged(cls, indexes: Iterable[ConceptIndex]) -> ConceptIndex:

@@ -1,0 +1,73 @@
+"""MatchStore: the concept matches a portal's texts hold, packed for long texts, given back as they were."""
+
+from __future__ import annotations
+
+from assessors.match_store import MatchStore
+from assessors.signals import TEXT_SCAN_CHARS, get_lexicon
+from assessors.site import LONG_TEXT, text_key
+
+BODY = ("Primăria municipiului publică deciziile consiliului local, bugetul și procesele-verbale. "
+        "Contacte: telefonul de încredere, e-mail. Servicii online: plata taxelor locale. ")  # fmt: skip
+
+
+def _matched(texts: list[str]) -> dict[tuple[str, str], list]:
+    lexicon = get_lexicon()
+    return lexicon.index(texts, list(lexicon.concepts))
+
+
+def test_matches_come_back_as_they_went_in_short_and_long() -> None:
+    long_text = (BODY * 40)[:TEXT_SCAN_CHARS]
+    short_text = "Contacte și program de lucru"
+    assert len(long_text) >= LONG_TEXT > len(short_text)
+    found = {**_matched([long_text]), **_matched([short_text])}
+    assert sum(len(m) for (_, text), m in found.items() if text == long_text) > 50
+    store = MatchStore()
+    for (concept, text), matches in found.items():
+        store[concept, text_key(text)] = matches
+    assert len(store) == sum(1 for matches in found.values() if matches)
+    for (concept, text), matches in found.items():
+        assert store.get((concept, text_key(text)), []) == matches
+        assert ((concept, text_key(text)) in store) == bool(matches)
+    assert store.get(("no-such-concept", text_key(long_text)), []) == []
+    assert dict(store.items()) == {(c, text_key(t)): m for (c, t), m in found.items() if m}
+
+
+def test_equal_matches_of_short_texts_are_one_object_and_none_is_not_held() -> None:
+    store = MatchStore()
+    label = "Contacte"
+    first = _matched([label])
+    again = _matched([label])  # equal matches, other objects (as each parse process sends them)
+    assert first["contact", label] and first["contact", label][0] is not again["contact", label][0]
+    for (concept, text), matches in first.items():
+        store[concept, text] = matches
+    for (concept, text), matches in again.items():
+        store[concept, text + " "] = matches  # another text with the same matches
+    for concept, text in first:
+        if first[concept, text]:
+            assert all(a is b for a, b in zip(store[concept, text], store[concept, text + " "], strict=True))
+    store["contact", "nothing here"] = []
+    assert ("contact", "nothing here") not in store
+
+
+def test_take_over_keeps_only_what_is_wanted_and_empties_the_other() -> None:
+    texts = [(BODY * 40)[:TEXT_SCAN_CHARS], (BODY * 30 + " 2")[:TEXT_SCAN_CHARS]]
+    found = _matched(texts[:1]) | _matched(texts[1:])
+    handed = MatchStore()
+    for (concept, text), matches in found.items():
+        handed[concept, text_key(text)] = matches
+    wanted_key = text_key(texts[0])
+    expected = {key: handed[key] for key in handed if key[1] == wanted_key and key[0] != "contact"}
+    assert expected and len(expected) < len(handed)
+
+    empty = MatchStore()
+    empty.take_over(handed, lambda concept, key: key == wanted_key and concept != "contact")
+    assert dict(empty.items()) == expected and len(handed) == 0
+
+    handed = MatchStore()
+    for (concept, text), matches in found.items():
+        handed[concept, text_key(text)] = matches
+    holding = MatchStore()
+    holding["contact", "Contacte"] = _matched(["Contacte"])["contact", "Contacte"]
+    holding.take_over(handed, lambda concept, key: key == wanted_key and concept != "contact")
+    assert dict(holding.items()) == {**expected, ("contact", "Contacte"): holding["contact", "Contacte"]}
+    assert len(handed) == 0
