@@ -2,22 +2,34 @@
 
 A short text (a title, a heading, a link label) is its own key; template texts repeat on every page, so their
 matches are held as TermMatch objects, each distinct one once. A long text (a page's searched text) is filed
-under its digest and its matches are its own (their offsets differ from page to page): they are packed into
-bytes, 16 a match, and unpacked when asked for. Most questions about a long text find nothing, and those that
-do find a few matches (3,000 real pages: 29,000 questions, 3,800 found, 55,000 matches unpacked).
+under its digest and its matches are its own (their offsets differ from page to page): all of them, for every
+concept, are packed into one record of bytes, 8 a match, and unpacked when asked for. Most questions about a
+long text find nothing, and those that do find a few matches (3,000 real pages: 29,000 questions, 3,800 found,
+55,000 matches unpacked).
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from functools import cache
 
 from indicators.lexicon import TermMatch
 
 TextKey = str | bytes  # see site.text_key: a digest (bytes) stands for a long text
 MatchKey = tuple[str, TextKey]  # (concept, text_key)
 
-_PACKED = struct.Struct("<4I")  # a match of a long text: its (lang, term) number, words number, start, end
+# A long text's record: the number of concepts it names; for each, its number and its number of matches (the top
+# bit set if they are wide); then the matches, concept after concept, each its (lang, term) number, its words'
+# number, start and end: 8 bytes, or 16 if a number is 65,536 or more (a searched text has 30,000 characters).
+_COUNT = struct.Struct("<I")
+_NARROW, _WIDE = struct.Struct("<4H"), struct.Struct("<4I")
+_WIDE_FLAG = 1 << 31
+
+
+@cache
+def _header(concepts: int) -> struct.Struct:
+    return struct.Struct(f"<{2 * concepts}I")
 
 
 class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
@@ -25,73 +37,87 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
 
     def __init__(self) -> None:
         self._lists: dict[MatchKey, list[TermMatch]] = {}  # short texts' matches
-        self._packed: dict[MatchKey, bytes] = {}  # long texts' matches
+        self._records: dict[bytes, bytes] = {}  # a long text's digest -> its record
         self._shared: dict[TermMatch, TermMatch] = {}  # one object for equal matches of short texts
         self._words: dict[str, str] = {}  # what matches matched, each held once
-        self._terms: list[tuple[str, str]] = []  # (lang, term) by number
+        self._concepts: list[str] = []  # concepts, terms and words by their numbers in the records
+        self._concept_numbers: dict[str, int] = {}
+        self._terms: list[tuple[str, str]] = []  # (lang, term)
         self._term_numbers: dict[tuple[str, str], int] = {}
-        self._word_list: list[str] = []  # words by number
+        self._word_list: list[str] = []
         self._word_numbers: dict[str, int] = {}
 
     def __getitem__(self, key: MatchKey) -> list[TermMatch]:
-        if isinstance(key[1], bytes):
-            return self._unpacked(key[0], self._packed[key])
-        return self._lists[key]
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
 
     def get(self, key: MatchKey, default: list[TermMatch] | None = None) -> list[TermMatch] | None:  # type: ignore[override]
         """The matches, without a KeyError's cost: most questions find nothing."""
-        if isinstance(key[1], bytes):
-            packed = self._packed.get(key)
-            return default if packed is None else self._unpacked(key[0], packed)
-        return self._lists.get(key, default)
+        concept, text = key
+        if not isinstance(text, bytes):
+            return self._lists.get(key, default)
+        record, number = self._records.get(text), self._concept_numbers.get(concept)
+        if record is None or number is None:
+            return default
+        for at, concept_number, count, form in self._spans(record):
+            if concept_number == number:
+                packed = memoryview(record)[at : at + count * form.size]
+                terms, words = self._terms, self._word_list
+                return [TermMatch(concept, *terms[term], start, end, words[word])
+                        for term, word, start, end in form.iter_unpack(packed)]  # fmt: skip
+        return default
 
     def __setitem__(self, key: MatchKey, matches: Iterable[TermMatch]) -> None:
+        concept, text = key
         matches = list(matches)
-        if not matches:
-            self.pop(key, None)
-        elif isinstance(key[1], bytes):
-            self._packed[key] = b"".join(self._packed_match(match) for match in matches)
-        else:
-            self._lists[key] = [self._held(match) for match in matches]
+        if not isinstance(text, bytes):
+            if matches:
+                self._lists[key] = [self._held(match) for match in matches]
+            else:
+                self._lists.pop(key, None)
+            return
+        parts = self._parts(text)
+        number = self._number(self._concepts, self._concept_numbers, concept)
+        fields = [self._fields(match) for match in matches]
+        wide = any(value > 0xFFFF for values in fields for value in values)
+        form = _WIDE if wide else _NARROW
+        parts[number] = (len(matches) | (_WIDE_FLAG if wide else 0), b"".join(form.pack(*values) for values in fields))
+        self._file(text, parts)
 
     def __delitem__(self, key: MatchKey) -> None:
-        del (self._packed if isinstance(key[1], bytes) else self._lists)[key]
+        concept, text = key
+        if not isinstance(text, bytes):
+            del self._lists[key]
+            return
+        if key not in self:
+            raise KeyError(key)
+        parts = self._parts(text)
+        del parts[self._concept_numbers[concept]]
+        self._file(text, parts)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._packed or key in self._lists
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        concept, text = key
+        if not isinstance(text, bytes):
+            return key in self._lists
+        record, number = self._records.get(text), self._concept_numbers.get(concept)
+        return record is not None and any(n == number for _, n, _count, _form in self._spans(record))
 
     def __iter__(self) -> Iterator[MatchKey]:
         yield from self._lists
-        yield from self._packed
+        concepts = self._concepts
+        for text, record in self._records.items():
+            for _, number, _count, _form in self._spans(record):
+                yield concepts[number], text
 
     def __len__(self) -> int:
-        return len(self._lists) + len(self._packed)
+        return len(self._lists) + sum(_COUNT.unpack_from(record)[0] for record in self._records.values())
 
-    def _held(self, match: TermMatch) -> TermMatch:
-        """A match held once, with its words held once: each parse process's pickle brings its own copy of
-        "Contact", and the match as it came holds its own copy of the words."""
-        held = self._shared.get(match)
-        if held is None:
-            words = self._words.setdefault(match.text, match.text)
-            held = TermMatch(match.concept, match.lang, match.term, match.start, match.end, words)
-            self._shared[held] = held
-        return held
-
-    def _packed_match(self, match: TermMatch) -> bytes:
-        term = self._term_numbers.get((match.lang, match.term))
-        if term is None:
-            term = self._term_numbers[match.lang, match.term] = len(self._terms)
-            self._terms.append((match.lang, match.term))
-        words = self._word_numbers.get(match.text)
-        if words is None:
-            words = self._word_numbers[match.text] = len(self._word_list)
-            self._word_list.append(self._words.setdefault(match.text, match.text))
-        return _PACKED.pack(term, words, match.start, match.end)
-
-    def _unpacked(self, concept: str, packed: bytes) -> list[TermMatch]:
-        terms, words = self._terms, self._word_list
-        return [TermMatch(concept, *terms[term], start, end, words[word])
-                for term, word, start, end in _PACKED.iter_unpack(packed)]  # fmt: skip
+    def __bool__(self) -> bool:
+        return bool(self._lists or self._records)
 
     def take_over(self, other: MatchStore, wanted: Callable[[str, TextKey], bool]) -> None:
         """File here the matches of other's wanted (concept, text_key)s; other is left empty."""
@@ -104,3 +130,57 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
             if wanted(*key):
                 self[key] = other[key]
         other.__init__()  # type: ignore[misc]
+
+    def _held(self, match: TermMatch) -> TermMatch:
+        """A match held once, with its words held once: each parse process's pickle brings its own copy of
+        "Contact", and the match as it came holds its own copy of the words."""
+        held = self._shared.get(match)
+        if held is None:
+            words = self._words.setdefault(match.text, match.text)
+            held = TermMatch(match.concept, match.lang, match.term, match.start, match.end, words)
+            self._shared[held] = held
+        return held
+
+    @staticmethod
+    def _number(values: list, numbers: dict, value: object) -> int:
+        number = numbers.get(value)
+        if number is None:
+            number = numbers[value] = len(values)
+            values.append(value)
+        return number
+
+    def _fields(self, match: TermMatch) -> tuple[int, int, int, int]:
+        term = self._number(self._terms, self._term_numbers, (match.lang, match.term))
+        words = self._number(self._word_list, self._word_numbers, self._words.setdefault(match.text, match.text))
+        return term, words, match.start, match.end
+
+    @staticmethod
+    def _spans(record: bytes) -> Iterator[tuple[int, int, int, struct.Struct]]:
+        """(where its matches start, its number, how many, how they are packed) for each concept in a record."""
+        (concepts,) = _COUNT.unpack_from(record)
+        header = _header(concepts).unpack_from(record, _COUNT.size)
+        at = _COUNT.size + 8 * concepts
+        for i in range(0, 2 * concepts, 2):
+            number, count = header[i], header[i + 1]
+            form = _WIDE if count & _WIDE_FLAG else _NARROW
+            count &= ~_WIDE_FLAG
+            yield at, number, count, form
+            at += count * form.size
+
+    def _parts(self, text: bytes) -> dict[int, tuple[int, bytes]]:
+        """A long text's record taken apart: concept number -> (match count and width flag, packed matches)."""
+        record = self._records.get(text)
+        if record is None:
+            return {}
+        return {number: (count | (_WIDE_FLAG if form is _WIDE else 0), record[at : at + count * form.size])
+                for at, number, count, form in self._spans(record)}  # fmt: skip
+
+    def _file(self, text: bytes, parts: dict[int, tuple[int, bytes]]) -> None:
+        kept = {number: part for number, part in parts.items() if part[0] & ~_WIDE_FLAG}
+        if not kept:
+            self._records.pop(text, None)
+            return
+        header = [value for number, (count, _) in kept.items() for value in (number, count)]
+        self._records[text] = b"".join(
+            [_COUNT.pack(len(kept)), _header(len(kept)).pack(*header), *(packed for _, packed in kept.values())]
+        )

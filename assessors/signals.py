@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -194,22 +194,38 @@ def base_lang(tag: str) -> str:
 class Hit:
     signal: str  # anchor | link-url | title | heading | page-url | text
     weight: float
-    # the evidence, or the link row it is worked out from when asked: a portal's searches make tens of
-    # thousands of link hits, and rules read the evidence of a few
-    source: Evidence | _LinkRow
+    # what the evidence is worked out from when asked (hit_evidence): a portal's searches make tens of thousands
+    # of hits, and rules read the evidence of a few
+    source: HitSource
     term: str = ""
 
     @property
     def evidence(self) -> Evidence:
-        return self.source if isinstance(self.source, Evidence) else link_evidence(*self.source)
+        return hit_evidence(self.signal, self.source)
 
 
-def link_evidence(page: PageDoc, link: Link, label: str, chrome: bool) -> Evidence:
-    """Where a link row is seen: its page, the link, and what it says."""
-    return Evidence(
-        url=page.url_key, selector=link.selector, snippet=(label or link.url)[:SNIPPET_CHARS],
-        note=f"link to {link.url}" + (f" in the home page {link.region}" if chrome else ""),
-    )  # fmt: skip
+# A link hit's link row; a title or page-URL hit's page; a heading hit's page and heading; a text hit's page
+# and its first match.
+HitSource = _LinkRow | PageDoc | tuple[PageDoc, Heading] | tuple[PageDoc, TermMatch]
+
+
+def hit_evidence(signal: str, source: HitSource) -> Evidence:
+    """Where a hit is seen, and what it says there."""
+    if isinstance(source, PageDoc):
+        if signal == "title":
+            return Evidence(source.url_key, "title", source.title[:200])
+        return Evidence(source.url_key, "", source.url_key)  # page-url
+    if len(source) == 4:  # a link row
+        page, link, label, chrome = source
+        return Evidence(
+            url=page.url_key, selector=link.selector, snippet=(label or link.url)[:SNIPPET_CHARS],
+            note=f"link to {link.url}" + (f" in the home page {link.region}" if chrome else ""),
+        )  # fmt: skip
+    page, spot = source
+    if isinstance(spot, Heading):
+        return Evidence(page.url_key, heading_selector(spot.level, spot.text), spot.text[:SNIPPET_CHARS])
+    text = page.text[:TEXT_SCAN_CHARS]
+    return Evidence(page.url_key, "body", snippet_around(text, spot.start, spot.end), note="text mentions it")
 
 
 @dataclass(slots=True)
@@ -315,13 +331,14 @@ class SiteSignals:
         return [(page, link, link.label, self.is_home(page) and link.region in CHROME_REGIONS)
                 for page, link in self._links.values()]  # fmt: skip
 
-    @cached_property
-    def _dead_links(self) -> list[tuple[PageDoc, Link, str]]:
-        """Every link that leads nowhere, with why: '#', javascript:, a missing anchor, an error page."""
-        dead = [(page, link, link.dead) for page in self.site.pages for link in page.dead_links]
-        dead += [(page, link, f"an error page (HTTP {self.site.broken.get(link.url, 'error')})")
-                 for page, link in self.broken_links]  # fmt: skip
-        return dead
+    def _dead_links(self) -> Iterator[tuple[PageDoc, Link, str]]:
+        """Every link that leads nowhere, with why: '#', javascript:, a missing anchor, an error page. Walked, not
+        held: a template's dead links are on every page."""
+        for page in self.site.pages:
+            for link in page.dead_links:
+                yield page, link, link.dead
+        for page, link in self.broken_links:
+            yield page, link, f"an error page (HTTP {self.site.broken.get(link.url, 'error')})"
 
     # ------------------------------------------------------------------ primitives
 
@@ -427,7 +444,7 @@ class SiteSignals:
             self._indexed |= fresh
         self._by_concept = None
         labels = sorted({link.label for _, link in self._links.values() if link.label}
-                        | {link.label for _, link, _why in self._dead_links if link.label})  # fmt: skip
+                        | {link.label for _, link, _why in self._dead_links() if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
             self._index_batch(heading_batch(page), wanted)
             if self._text_keys.get(page.url_key) not in self._indexed:  # a text kept in a file is read if it must be
@@ -499,7 +516,7 @@ class SiteSignals:
         """The first dead link of each label (page, link, why, label): a template's dead links are on every page,
         and whether one is named for a concept depends on its label alone."""
         first: dict[str, tuple[PageDoc, Link, str, str]] = {}
-        for page, link, why in self._dead_links:
+        for page, link, why in self._dead_links():
             if (label := link.label) and label not in first:
                 first[label] = (page, link, why, label)
         return list(first.values())
@@ -522,10 +539,11 @@ class SiteSignals:
         header, menu or footer, or repeated on most pages: "Help & legal") say nothing about the page."""
         own = self._own_headings.get(id(page))
         if own is None or own[0] is not page:
-            headings = page.headings[:60]
+            headings = page.headings if len(page.headings) <= 60 else page.headings[:60]
             if not self.is_home(page):
                 template = self.template_headings
-                headings = [h for h in headings if h.region not in CHROME_REGIONS and h.text not in template]
+                kept = [h for h in headings if h.region not in CHROME_REGIONS and h.text not in template]
+                headings = kept if len(kept) < len(headings) else headings  # the page's own list if all are its own
             own = self._own_headings[id(page)] = (page, headings)
         return own[1]
 
@@ -638,15 +656,14 @@ class SiteSignals:
         hits: list[Hit] = []
         if page.title and (best := self.best_match(concept, page.title, page)):
             m, factor = best
-            hits.append(Hit("title", W_TITLE * factor, Evidence(page.url_key, "title", page.title[:200]), m.term))
+            hits.append(Hit("title", W_TITLE * factor, page, m.term))
         for h in self.own_headings(page):
             if best := self.best_match(concept, h.text, page):
                 m, factor = best
                 weight = (W_HEADING_TOP if h.level <= 2 else W_HEADING) * factor
-                ev = Evidence(page.url_key, heading_selector(h.level, h.text), h.text[:SNIPPET_CHARS])
-                hits.append(Hit("heading", weight, ev, m.term))
+                hits.append(Hit("heading", weight, (page, h), m.term))
         if pattern := self.url_match(concept, page.url_key):
-            hits.append(Hit("page-url", W_PAGE_URL, Evidence(page.url_key, "", page.url_key), pattern))
+            hits.append(Hit("page-url", W_PAGE_URL, page, pattern))
         if hits:
             cand(page.url_key, page).hits.extend(hits)
 
@@ -656,10 +673,7 @@ class SiteSignals:
             return
         factor = max(self.lang_factor(m, page) for m in matches)
         weight = min(W_TEXT, 0.4 + 0.2 * len(matches)) * factor
-        m = matches[0]
-        text = self.scan_text(page)
-        ev = Evidence(page.url_key, "body", snippet_around(text, m.start, m.end), note="text mentions it")
-        candidate.hits.append(Hit("text", weight, ev, m.term))
+        candidate.hits.append(Hit("text", weight, (page, matches[0]), matches[0].term))
 
 
 def is_empty_page(page: PageDoc) -> bool:

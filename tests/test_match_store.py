@@ -71,3 +71,41 @@ def test_take_over_keeps_only_what_is_wanted_and_empties_the_other() -> None:
     holding.take_over(handed, lambda concept, key: key == wanted_key and concept != "contact")
     assert dict(holding.items()) == {**expected, ("contact", "Contacte"): holding["contact", "Contacte"]}
     assert len(handed) == 0
+
+
+def test_a_long_texts_concepts_are_replaced_and_removed_one_by_one() -> None:
+    text = (BODY * 40)[:TEXT_SCAN_CHARS]
+    key = text_key(text)
+    found = {concept: matches for (concept, _), matches in _matched([text]).items() if matches}
+    assert len(found) >= 3
+    store = MatchStore()
+    for concept, matches in found.items():
+        store[concept, key] = matches
+    first, second, *rest = found
+    store[first, key] = found[first][:1]  # replaced: fewer matches
+    del store[second, key]
+    store[rest[0], key] = []  # none: not held
+    assert store.get((first, key)) == found[first][:1]
+    assert (second, key) not in store and (rest[0], key) not in store
+    assert {c: store[c, key] for c in rest[1:]} == {c: found[c] for c in rest[1:]}
+    assert sorted(store) == sorted((c, key) for c in [first, *rest[1:]])
+    for concept in [first, *rest[1:]]:
+        del store[concept, key]
+    assert not store and len(store) == 0
+
+
+def test_matches_past_65535_characters_are_packed_wide_beside_narrow_ones() -> None:
+    text = BODY * 500  # longer than any searched text: a store holds what it is given
+    key = text_key(text)
+    found = {concept: matches for (concept, _), matches in _matched([text]).items() if matches}
+    far = {c for c, matches in found.items() if matches[-1].end > 0xFFFF}
+    assert far and len(text) > 0xFFFF
+    near = {c: matches[:2] for c, matches in found.items()}  # the first two of each: narrow
+    store = MatchStore()
+    for concept, matches in near.items():
+        store[concept, key] = matches
+    narrow_size = len(store._records[key])
+    for concept in far:
+        store[concept, key] = found[concept]
+    assert {c: store[c, key] for c in found} == {**near, **{c: found[c] for c in far}}
+    assert len(store._records[key]) > narrow_size + 8 * sum(len(found[c]) - 2 for c in far)  # 16 bytes a match
