@@ -9,7 +9,7 @@ import pytest
 
 from assessors.engine import assess_site
 from assessors.registry import load_all_rules
-from assessors.signals import Candidate, SiteSignals
+from assessors.signals import SEARCHES_KEPT, Candidate, SiteSignals
 from assessors.site import Site
 from crawler.parse import parse_page
 from crawler.scope import Scope
@@ -208,6 +208,26 @@ def test_a_page_whose_title_headings_or_url_name_a_concept_is_filed_under_it(nam
                 assert id(page) in under, (concept, page.url)
     assert scored >= 3
     assert sum(len(filed.of(c)) for c in sig.lexicon.concepts) < len(sig.lexicon.concepts) * len(site.pages) / 2
+
+
+def test_a_search_made_again_finds_the_same_and_misleads_no_more() -> None:
+    """SiteSignals keeps the last SEARCHES_KEPT concept searches; one asked for again after more are made is made
+    again: the same candidates, the same hits and evidence, and the links it found misleading listed once."""
+    site = build_site("real-misleading", ("uz",))
+    sig = SiteSignals(site)
+    sig.index_pages()
+    concepts = list(sig.lexicon.concepts)
+    assert len(concepts) > 2 * SEARCHES_KEPT
+
+    def seen(cands: list[Candidate]) -> list[tuple]:
+        return [(c.url, c.score, [(h.signal, h.weight, h.evidence) for h in c.hits]) for c in cands]
+
+    first = {c: seen(sig.candidates(c)) for c in concepts}
+    misled = {c: [m.url for m in found] for c, found in sig.misleading.items()}
+    assert misled and len(sig._cache) == SEARCHES_KEPT
+    again = {c: seen(sig.candidates(c)) for c in reversed(concepts)}
+    assert again == first and sum(map(bool, first.values())) > 10
+    assert {c: [m.url for m in found] for c, found in sig.misleading.items()} == misled
 
 
 def _candidate(found: dict[str, Candidate], concept: str, url: str, page: PageDoc | None) -> Candidate:
