@@ -174,7 +174,8 @@ def url_key(url: str) -> str:
         return url
     path = parts.path.rstrip("/") or ""
     frag = parts.fragment if parts.fragment.startswith(("/", "!/")) else ""
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, frag))
+    key = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, frag))
+    return url if key == url else key  # the URL's own string when it is its key: pages' indexes hold it already
 
 
 def snippet_around(text: str, start: int, end: int, width: int = SNIPPET_CHARS) -> str:

@@ -62,12 +62,18 @@ class SharedParts:
 
     def share_texts(self, doc: PageDoc) -> PageDoc:
         """The page's strings, forms and meta tags that other pages have too, as their objects (a template's
-        search form, meta tags, script URLs; the dates of a news list). Each pickle brings its own copies."""
+        search form, meta tags, script URLs; the dates of a news list; content type and languages). Each pickle
+        brings its own copies; a page not redirected has one string for its URL and its final URL."""
         text = self.strings.setdefault
         doc.scripts = [text(src, src) for src in doc.scripts]
         doc.iframes = [text(src, src) for src in doc.iframes]
         doc.dates = [text(date, date) for date in doc.dates]
         doc.emails = [text(email, email) for email in doc.emails]
+        doc.content_type = text(doc.content_type, doc.content_type)
+        doc.lang_declared = text(doc.lang_declared, doc.lang_declared)
+        doc.lang_detected = text(doc.lang_detected, doc.lang_detected)
+        if doc.final_url == doc.url:  # not redirected: one string
+            doc.final_url = doc.url
         doc.forms = [self._parts.setdefault(value_key(form), form) for form in doc.forms]
         doc.meta = self._parts.setdefault((dict, *doc.meta.items()), doc.meta)
         return doc

@@ -122,7 +122,11 @@ def test_what_pages_repeat_besides_parts_is_held_once() -> None:
             index.add(*handed)
     for values in (
         [date for doc in docs for date in doc.dates],
+        [doc.content_type for doc in docs],
+        [doc.lang_detected for doc in docs],
         [match.text for found in index.matches.values() for match in found],
         [s for link in {id(lk): lk for lk in _links(got)}.values() for s in (link.url, link.text, link.selector)],
     ):
         assert len({id(v) for v in values}) == len(set(values)) < len(values)
+    not_redirected = [doc for doc in docs if doc.final_url == doc.url]
+    assert not_redirected and all(doc.final_url is doc.url for doc in not_redirected)
