@@ -39,12 +39,11 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         self._lists: dict[MatchKey, list[TermMatch]] = {}  # short texts' matches
         self._records: dict[bytes, bytes] = {}  # a long text's digest -> its record
         self._shared: dict[TermMatch, TermMatch] = {}  # one object for equal matches of short texts
-        self._words: dict[str, str] = {}  # what matches matched, each held once
         self._concepts: list[str] = []  # concepts, terms and words by their numbers in the records
         self._concept_numbers: dict[str, int] = {}
         self._terms: list[tuple[str, str]] = []  # (lang, term)
         self._term_numbers: dict[tuple[str, str], int] = {}
-        self._word_list: list[str] = []
+        self._word_list: list[str] = []  # what matches matched, each held once
         self._word_numbers: dict[str, int] = {}
 
     def __getitem__(self, key: MatchKey) -> list[TermMatch]:
@@ -136,7 +135,7 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         "Contact", and the match as it came holds its own copy of the words."""
         held = self._shared.get(match)
         if held is None:
-            words = self._words.setdefault(match.text, match.text)
+            words = self._word_list[self._number(self._word_list, self._word_numbers, match.text)]
             held = TermMatch(match.concept, match.lang, match.term, match.start, match.end, words)
             self._shared[held] = held
         return held
@@ -151,7 +150,7 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
 
     def _fields(self, match: TermMatch) -> tuple[int, int, int, int]:
         term = self._number(self._terms, self._term_numbers, (match.lang, match.term))
-        words = self._number(self._word_list, self._word_numbers, self._words.setdefault(match.text, match.text))
+        words = self._number(self._word_list, self._word_numbers, match.text)
         return term, words, match.start, match.end
 
     @staticmethod
