@@ -135,10 +135,15 @@ def new_site_for_page_index() -> None:
     _handed_over = _HandedOver()
 
 
+def searched_text(page: PageDoc) -> str:
+    """The part of the page's text that is searched (read from its file each time: not held)."""
+    return page.text[:TEXT_SCAN_CHARS]
+
+
 def page_batches(page: PageDoc) -> tuple[list[str], list[str]]:
     """The texts of a page that are matched against every concept, in the batches they are matched in: its
     title with its headings, and the part of its text that is searched."""
-    return heading_batch(page), [page.text[:TEXT_SCAN_CHARS]]
+    return heading_batch(page), [searched_text(page)]
 
 
 def heading_batch(page: PageDoc) -> list[str]:
@@ -229,7 +234,7 @@ def hit_evidence(signal: str, source: HitSource) -> Evidence:
     page, spot = source
     if isinstance(spot, Heading):
         return Evidence(page.url_key, heading_selector(spot.level, spot.text), spot.text[:SNIPPET_CHARS])
-    text = page.text[:TEXT_SCAN_CHARS]
+    text = searched_text(page)
     return Evidence(page.url_key, "body", snippet_around(text, spot.start, spot.end), note="text mentions it")
 
 
@@ -402,13 +407,13 @@ class SiteSignals:
         looked up without reading the text (it may be kept in a file)."""
         if (key := self.searched_key(page)) in self._indexed:
             return self._memo.get((concept, key), [])
-        return self.find(concept, self.scan_text(page))
+        return self.find(concept, searched_text(page))
 
     def searched_key(self, page: PageDoc) -> TextKey:
         """The text_key of the page's searched text."""
         key = self._text_keys.get(page.url_key)
         if key is None:
-            key = self._text_keys[page.url_key] = text_key(self.scan_text(page))
+            key = self._text_keys[page.url_key] = text_key(searched_text(page))
         return key
 
     def in_link_text(self, page: PageDoc, match: TermMatch) -> bool:
@@ -417,7 +422,7 @@ class SiteSignals:
         key = page.url_key
         spans = self._link_spans.get(key)
         if spans is None:
-            text = self.scan_text(page)
+            text = searched_text(page)
             spans = []
             for label in {lk.text for lk in [*page.links, *page.dead_links] if len(lk.text) >= MIN_LINK_TEXT}:
                 at = text.find(label)
@@ -426,10 +431,6 @@ class SiteSignals:
                     at = text.find(label, at + len(label))
             self._link_spans[key] = spans
         return any(start <= match.start and match.end <= end for start, end in spans)
-
-    def scan_text(self, page: PageDoc) -> str:
-        """The part of the page's text that is searched (read from its file each time: not held here)."""
-        return page.text[:TEXT_SCAN_CHARS]
 
     def index_pages(self, concepts: Iterable[str] | None = None) -> None:
         """Match every concept against every page's title, headings and text once, page by page.
@@ -453,7 +454,7 @@ class SiteSignals:
         for page in [*self.site.pages, *self.site.outside_pages]:
             self._index_batch(heading_batch(page), wanted)
             if self._text_keys.get(page.url_key) not in self._indexed:  # a text kept in a file is read if it must be
-                text = self.scan_text(page)
+                text = searched_text(page)
                 key = self._text_keys[page.url_key] = text_key(text)
                 self._index_batch([text], wanted, keys=[key])
         for start in range(0, len(labels), LABEL_BATCH):
@@ -756,7 +757,7 @@ PHONE_RE = re.compile(r"(?<![\w.])(?:\+\d{1,3}[\s\-.]?)?\(?\d{2,5}\)?(?:[\s\-.]?
 def contact_spots(page: PageDoc) -> list[tuple[int, str]]:
     """Where the page's main text gives a phone number or an e-mail address: (offset, the number's digits or
     the address), template placeholders left out."""
-    text = page.text[:TEXT_SCAN_CHARS]
+    text = searched_text(page)
     spots: list[tuple[int, str]] = []
     for m in PHONE_RE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
@@ -777,7 +778,7 @@ def phone_numbers(page: PageDoc) -> list[tuple[str, Evidence]]:
             if is_placeholder_phone(number) or is_placeholder_phone(link.text):
                 continue
             out.append((number, Evidence(page.url_key, link.selector, link.text or number, note="phone link")))
-    for m in PHONE_RE.finditer(page.text[:TEXT_SCAN_CHARS]):
+    for m in PHONE_RE.finditer(searched_text(page)):
         digits = re.sub(r"\D", "", m.group())
         if 7 <= len(digits) <= 15 and not _looks_like_date_or_year(m.group()) and not is_placeholder_phone(m.group()):
             snippet = snippet_around(page.text, m.start(), m.end())
@@ -797,7 +798,7 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
             addr = link.url.split(":", 1)[1].split("?")[0]
             if not is_placeholder_email(addr):
                 out.append((addr, Evidence(page.url_key, link.selector, link.text or addr, note="e-mail link")))
-    for m in find_emails(page.text[:TEXT_SCAN_CHARS]):
+    for m in find_emails(searched_text(page)):
         if is_placeholder_email(m.group()):
             continue
         snippet = snippet_around(page.text, m.start(), m.end())

@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import operator
 import pickle
 from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
-from losi.models import Control, Heading, Link, PageDoc
+from losi.models import Control, Heading, Link, PageDoc, PartRuns
 
 T = TypeVar("T")
 SHARED_KINDS = frozenset({Link, Heading, Control})  # what pages repeat, by value (they hold only strings)
 # Parts a parse process remembers having sent (~0.5 KB each): a template's are sent again after it forgets
 MAX_PARTS_REMEMBERED = 50_000
+NO_LINKS = PartRuns()  # a page without links (dead links, documents): one object for every such page
+_region_of = operator.attrgetter("region")
 
 
 @cache
@@ -42,10 +45,12 @@ def part_key(part: Any) -> tuple:
 
 
 class SharedParts:
-    """One object for each distinct link, heading, control, form and set of meta tags of a portal's pages."""
+    """One object for each distinct link, heading, control, form and set of meta tags of a portal's pages, and
+    for each run of links that pages repeat in the same order."""
 
     def __init__(self) -> None:
         self._parts: dict[tuple, Any] = {}
+        self._runs: dict[int, tuple[Link, ...]] = {}  # hash of its links' ids -> the first run of them seen
         # equal strings of different parts (not sys.intern: interned strings outlive the portal on Python 3.12)
         self.strings: dict[str, str] = {}
 
@@ -76,7 +81,25 @@ class SharedParts:
             doc.final_url = doc.url
         doc.forms = [self._parts.setdefault(value_key(form), form) for form in doc.forms]
         doc.meta = self._parts.setdefault((dict, *doc.meta.items()), doc.meta)
+        doc.links, doc.dead_links, doc.documents = map(self.runs, (doc.links, doc.dead_links, doc.documents))
         return doc
+
+    def runs(self, links: list[Link]) -> PartRuns:
+        """The links (shared ones) as runs of one region each, a run that an earlier page holds too as that
+        page's tuple: a page holds a few runs of its template's menus and footer and its own links, not a
+        slot for every link (148 a page on real portals, most of them the template's)."""
+        if not links:
+            return NO_LINKS
+        items: list[Link | tuple[Link, ...]] = []
+        for _region, grouped in itertools.groupby(links, key=_region_of):
+            run = tuple(grouped)
+            if len(run) == 1:
+                items.extend(run)
+                continue
+            held = self._runs.setdefault(hash(tuple(map(id, run))), run)
+            same = held is run or (len(held) == len(run) and all(a is b for a, b in zip(held, run, strict=True)))
+            items.append(held if same else run)
+        return PartRuns(items)
 
 
 def value_key(value: Any) -> Any:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from losi.text_spool import SpooledText
+from losi.text_spool import SpooledText, SpooledValues
 
 
 class Verdict(StrEnum):
@@ -205,33 +205,93 @@ class PageDoc:
         return " ".join(h.text for h in self.headings)
 
 
-# A page's text may be kept in a file by the step that holds the pages (losi.text_spool): its slot then holds
-# where, and reading PageDoc.text reads it back. Copies, pickles and comparisons of a page see the text itself.
-_text_slot = PageDoc.text  # the slot the dataclass made
+# What the step that holds a portal's pages may keep in their slots instead of the fields' values, to hold
+# less: reading a field gives its value all the same, and copies, pickles and comparisons of a page see values.
+# - the text, kept in a file (losi.text_spool): its slot holds where, and reading PageDoc.text reads it back;
+# - the parts rules read on a few pages only (SPOOLED_PARTS), kept in the same file as one record for the page:
+#   each of their slots holds the record's place, and reading one reads the record back;
+# - the links, dead links and documents (RUN_FIELDS), held as runs (PartRuns): reading one gives the list.
+SPOOLED_PARTS = ("controls", "scripts", "iframes", "meta", "filler", "emails", "notices")
+RUN_FIELDS = ("links", "dead_links", "documents")
+_slots = {name: getattr(PageDoc, name) for name in ("text", *SPOOLED_PARTS, *RUN_FIELDS)}  # the dataclass's slots
 
 
-def _page_text(page: PageDoc) -> str:
-    held = _text_slot.__get__(page, PageDoc)
-    return held if isinstance(held, str) else held.read()
+def held(page: PageDoc, name: str) -> Any:
+    """What a field's slot holds as it is: a spooled text or record, a page's runs of links, or the value."""
+    return _slots[name].__get__(page, PageDoc)
+
+
+class PartRuns(tuple):
+    """A page's list of links held as runs (see crawler.shared_parts): each item a link, or a tuple of links that
+    other pages hold in the same order too (a template's menu), one object for them all."""
+
+    __slots__ = ()
+
+    def flat(self) -> list[Any]:
+        parts: list[Any] = []
+        for item in self:
+            if type(item) is tuple:
+                parts.extend(item)
+            else:
+                parts.append(item)
+        return parts
+
+
+def _text_field(page: PageDoc) -> str:
+    value = held(page, "text")
+    return value if isinstance(value, str) else value.read()
+
+
+def _spooled_part_field(name: str, index: int) -> property:
+    def read(page: PageDoc) -> Any:
+        value = held(page, name)
+        return value.read()[index] if type(value) is SpooledValues else value
+
+    return property(read, _slots[name].__set__)
+
+
+def _runs_field(name: str) -> property:
+    def read(page: PageDoc) -> Any:
+        value = held(page, name)
+        return value.flat() if type(value) is PartRuns else value
+
+    return property(read, _slots[name].__set__)
+
+
+PageDoc.text = property(_text_field, _slots["text"].__set__, doc="main text, whitespace-collapsed")  # type: ignore[assignment]
+for _index, _name in enumerate(SPOOLED_PARTS):
+    setattr(PageDoc, _name, _spooled_part_field(_name, _index))
+for _name in RUN_FIELDS:
+    setattr(PageDoc, _name, _runs_field(_name))
 
 
 def spool_text(page: PageDoc, keep: Callable[[str], SpooledText]) -> None:
     """Hand the page's text to a spool (TextSpool.keep); page.text reads it from there from now on."""
-    held = _text_slot.__get__(page, PageDoc)
-    if isinstance(held, str):
-        _text_slot.__set__(page, keep(held))
+    text = held(page, "text")
+    if isinstance(text, str):
+        _slots["text"].__set__(page, keep(text))
 
 
 def text_is_spooled(page: PageDoc) -> bool:
-    return type(_text_slot.__get__(page, PageDoc)) is SpooledText
+    return type(held(page, "text")) is SpooledText
+
+
+def spool_parts(page: PageDoc, keep: Callable[[tuple[Any, ...]], SpooledValues]) -> None:
+    """Hand the page's SPOOLED_PARTS to a spool (TextSpool.keep_values) as one record; they read from there."""
+    values = tuple(held(page, name) for name in SPOOLED_PARTS)
+    if not any(type(value) is SpooledValues for value in values):
+        record = keep(values)
+        for name in SPOOLED_PARTS:
+            _slots[name].__set__(page, record)
+
+
+def parts_are_spooled(page: PageDoc) -> bool:
+    return any(type(held(page, name)) is SpooledValues for name in SPOOLED_PARTS)
 
 
 def copy_page(page: PageDoc, **changes: Any) -> PageDoc:
-    """dataclasses.replace for a page: the copy's text stays where the page's is (a spooled text is not read)."""
-    return replace(page, **{"text": _text_slot.__get__(page, PageDoc), **changes})
-
-
-PageDoc.text = property(_page_text, _text_slot.__set__, doc="main text, whitespace-collapsed")  # type: ignore[assignment]
+    """dataclasses.replace for a page: the copy holds what the page's slots hold (nothing spooled is read)."""
+    return replace(page, **({name: held(page, name) for name in _slots} | changes))
 
 
 # --------------------------------------------------------------------------- findings (assess step)

@@ -27,8 +27,9 @@ from assessors.site import LONG_TEXT, ConceptIndex, Site, TextKey, text_key
 from crawler.scope import Scope
 from indicators.catalog import Catalog, load_catalog
 from losi.deadline import CapReached, Deadline, time_limit
+from losi.heap import keep_large_blocks_out_of_heap
 from losi.layout import PortalFiles, portal_files
-from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict, spool_text
+from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict, spool_parts, spool_text
 from losi.store import ClaimLost, Store, _safe_url
 from losi.text_spool import TextSpool
 
@@ -410,10 +411,11 @@ def load_site(
 
     With a deadline, parsing stops when it passes and keeps the pages parsed so far (deadline.hit says so).
     With a crawl still running, its captures are parsed as it writes them, until it ends."""
-    from assessors.signals import TEXT_SCAN_CHARS, new_site_for_page_index, page_index
+    from assessors.signals import TEXT_SCAN_CHARS, new_site_for_page_index, page_index, searched_text
     from crawler.captures import iter_captures
     from crawler.parse_pool import count_lines, parse_captures
 
+    keep_large_blocks_out_of_heap()  # what a parse reads and drops is given back: see losi.heap
     scope = Scope.for_portal(portal)
     inside: dict[str, PageDoc] = {}
     outside: dict[str, PageDoc] = {}
@@ -441,7 +443,7 @@ def load_site(
         for capture, doc, index in parsed:
             if doc is None:
                 continue
-            searched = doc.text[:TEXT_SCAN_CHARS]
+            searched = searched_text(doc)
             key = text_key(searched)
             concept_index.add(*index, keys={searched: key})
             whole = key if len(doc.text) <= TEXT_SCAN_CHARS else text_key(doc.text)
@@ -457,6 +459,7 @@ def load_site(
             text_keys[doc.url_key] = key
             if len(doc.text) >= LONG_TEXT:
                 spool_text(doc, spool.keep)  # read back by the few rules that read it: see losi.text_spool
+            spool_parts(doc, spool.keep_values)  # the parts rules read on a few pages only: see SPOOLED_PARTS
             if len(target) % PAGES_BETWEEN_FREEZES == 0:
                 gc.freeze()  # the pages so far (and whatever else lives now): see PAGES_BETWEEN_FREEZES
             is_home = capture.url in home_keys or (home is None and capture.depth == 0)

@@ -1,17 +1,22 @@
-"""Page texts kept in a file instead of in memory, read back when a page's text is asked for.
+"""Page texts (and a page's seldom-read parts) kept in a file instead of in memory, read back when asked for.
 
 A portal's pages are held for its assessment, and their main texts were the largest part of them (10 KB a
 page on real portals). The concepts in every text were matched where the page was parsed, and the rules look
 those matches up by the text's digest; they read a text back only to quote it or to search it for a sentence
 (on 3,000 real pages: 4,200 reads of 1,900 texts). So the assessing process keeps each long text in one
 unlinked temporary file (PageDoc.text reads it back: see losi.models), and its memory does not grow with them.
+
+A page's parts that rules read on a few pages only (its widgets, script and frame URLs, meta tags, and what the
+parser dropped or flagged) go to the same file, in one pickled record a page (PageDoc.SPOOLED_PARTS).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 import threading
+from typing import Any, NoReturn
 
 ENCODING = "utf-8"
 ERRORS = "surrogatepass"  # a text with a lone surrogate (broken markup) comes back as it went in
@@ -33,14 +38,21 @@ class TextSpool:
 
     def keep(self, text: str) -> SpooledText:
         data = text.encode(ENCODING, ERRORS)
+        return SpooledText(self, self._write(data), len(data))
+
+    def keep_values(self, values: tuple[Any, ...]) -> SpooledValues:
+        data = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+        return SpooledValues(self, self._write(data), len(data))
+
+    def _write(self, data: bytes) -> int:
         with self._lock:
             at = self._end
             self._end += len(data)
         os.pwrite(self._file.fileno(), data, at)
-        return SpooledText(self, at, len(data))
+        return at
 
-    def read(self, at: int, size: int) -> str:
-        return os.pread(self._file.fileno(), size, at).decode(ENCODING, ERRORS)
+    def read_bytes(self, at: int, size: int) -> bytes:
+        return os.pread(self._file.fileno(), size, at)
 
     @property
     def size(self) -> int:
@@ -57,7 +69,23 @@ class SpooledText:
         self.spool, self.at, self.size = spool, at, size
 
     def read(self) -> str:
-        return self.spool.read(self.at, self.size)
+        return self.spool.read_bytes(self.at, self.size).decode(ENCODING, ERRORS)
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:
         return str, (self.read(),)  # the text itself travels, not a place in another process's file
+
+
+class SpooledValues:
+    """Where one record of values is in a TextSpool: the process's own pickle, read back by it alone."""
+
+    __slots__ = ("at", "size", "spool")
+
+    def __init__(self, spool: TextSpool, at: int, size: int) -> None:
+        self.spool, self.at, self.size = spool, at, size
+
+    def read(self) -> tuple[Any, ...]:
+        return pickle.loads(self.spool.read_bytes(self.at, self.size))  # written by this process
+
+    def __reduce__(self) -> NoReturn:
+        # the fields that hold a record travel as their values (PageDoc pickles its fields' values)
+        raise TypeError("a place in a spool's file does not travel: pickle the page, not its slot")

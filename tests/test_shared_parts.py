@@ -13,8 +13,8 @@ from assessors.signals import new_site_for_page_index, page_index
 from assessors.site import ConceptIndex
 from crawler.parse import parse_page
 from crawler.scope import Scope
-from crawler.shared_parts import PartNumbers, PartsPickler, PartsTable, SharedParts, part_key
-from losi.models import PageDoc
+from crawler.shared_parts import NO_LINKS, PartNumbers, PartsPickler, PartsTable, SharedParts, part_key
+from losi.models import PageDoc, PartRuns, held
 
 FIXTURES = Path(__file__).parent / "fixtures" / "portals"
 SCOPE = Scope(domains=["example.gov"])
@@ -130,3 +130,23 @@ def test_what_pages_repeat_besides_parts_is_held_once() -> None:
         assert len({id(v) for v in values}) == len(set(values)) < len(values)
     not_redirected = [doc for doc in docs if doc.final_url == doc.url]
     assert not_redirected and all(doc.final_url is doc.url for doc in not_redirected)
+
+
+def test_runs_of_links_that_pages_repeat_are_held_once() -> None:
+    """A page holds its links as runs of one region (SharedParts.runs): a template's menu that pages repeat in
+    the same order is one tuple for them all; the page's links read the same, in the same order."""
+    chunks = _chunks("chisinau-ro")
+    shared, numbers = SharedParts(), PartNumbers()
+    table = PartsTable(shared)
+    got = [[(shared.share_texts(doc), index) for doc, index in table.loads(PartsPickler.dumps(chunk, numbers))]
+           for chunk in chunks]  # fmt: skip
+    assert got == chunks  # links, dead links and documents read as lists, equal and in order
+    docs = [doc for chunk in got for doc, _ in chunk]
+    assert all(type(doc.links) is list for doc in docs)
+    runs = [held(doc, "links") for doc in docs]
+    assert all(type(r) is PartRuns for r in runs)
+    tuples = {id(item): item for r in runs for item in r if type(item) is tuple}.values()
+    on_most = [item for item in tuples if sum(item is other for r in runs for other in r) >= len(docs) // 2]
+    assert on_most, "a template's menu: one run for most pages"
+    assert sum(len(r) for r in runs) < sum(len(doc.links) for doc in docs) // 2
+    assert shared.runs([]) is NO_LINKS

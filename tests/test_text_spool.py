@@ -9,12 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from assessors.engine import assess_site
-from assessors.signals import TEXT_SCAN_CHARS, SiteSignals
+from assessors.signals import SiteSignals, searched_text
 from assessors.site import LONG_TEXT, ConceptIndex, text_key
 from crawler.runner import crawl_portal
 from indicators.catalog import load_catalog
 from losi.layout import PortalFiles
-from losi.models import PageDoc, copy_page, spool_text, text_is_spooled
+from losi.models import Control, PageDoc, copy_page, parts_are_spooled, spool_parts, spool_text, text_is_spooled
 from losi.pipeline import load_site
 from losi.text_spool import TextSpool
 from tests.test_crawl import portal_for
@@ -45,6 +45,29 @@ def test_a_spooled_text_reads_back_as_it_went_in_and_travels_as_text(tmp_path: P
     assert pages[1].text == "changed" and not text_is_spooled(pages[1])
 
 
+def test_a_pages_seldom_read_parts_read_back_from_one_record_and_travel_as_values(tmp_path: Path) -> None:
+    spool = TextSpool(tmp_path)
+    page = PageDoc(url="https://city.example/", final_url="", status=200, title="Hokimiyat",
+                   controls=[Control(selector="button.chat", label="Онлайн чат")],
+                   scripts=["https://cdn.example/a.js"], iframes=["https://maps.example/embed"],
+                   meta={"viewport": "width=device-width"}, filler=["placeholder: Lorem ipsum"],
+                   emails=["info@city.example"], notices=["demo data"])  # fmt: skip
+    kept = copy.deepcopy(page)
+    spool_parts(page, spool.keep_values)
+    assert parts_are_spooled(page) and not parts_are_spooled(kept)
+    assert page == kept and page.controls == kept.controls and page.meta == {"viewport": "width=device-width"}
+    written = spool.size
+    spool_parts(page, spool.keep_values)  # spooled once only
+    assert spool.size == written
+
+    travelled = pickle.loads(pickle.dumps(page))
+    assert travelled == kept and not parts_are_spooled(travelled)
+    copied = copy_page(page, title="other")  # a view of a page: its parts stay in the file, nothing read
+    assert parts_are_spooled(copied) and copied.emails == ["info@city.example"] and copied.title == "other"
+    page.scripts = []  # a field set again holds what it is given; the others still read from the record
+    assert page.scripts == [] and page.iframes == ["https://maps.example/embed"] and page.notices == ["demo data"]
+
+
 def test_a_loaded_portal_keeps_its_long_texts_in_a_file_and_is_assessed_the_same(serve, tmp_path: Path) -> None:
     """load_site keeps each long text in the spool and files its concept matches under a digest; the findings
     are those of the same pages held in memory with every concept matched again by the signals."""
@@ -57,11 +80,12 @@ def test_a_loaded_portal_keeps_its_long_texts_in_a_file_and_is_assessed_the_same
     spooled = [p for p in site.pages if text_is_spooled(p)]
     assert len(spooled) >= 5 and all(len(p.text) >= LONG_TEXT for p in spooled)
     assert not any(isinstance(t, str) and len(t) >= LONG_TEXT for t in site.concept_index.texts)
-    assert all(site.text_keys[p.url_key] == text_key(p.text[:TEXT_SCAN_CHARS]) for p in site.pages)
+    assert all(site.text_keys[p.url_key] == text_key(searched_text(p)) for p in site.pages)
+    assert all(parts_are_spooled(p) for p in site.pages)
 
     in_memory = pickle.loads(pickle.dumps(site))  # the texts themselves, nothing handed over or keyed
     in_memory.concept_index, in_memory.text_keys = ConceptIndex(), {}
-    assert not any(text_is_spooled(p) for p in in_memory.pages)
+    assert not any(text_is_spooled(p) or parts_are_spooled(p) for p in in_memory.pages)
     assert [p.text for p in in_memory.pages] == [p.text for p in site.pages]
 
     catalog = load_catalog(portal.framework)
@@ -82,7 +106,7 @@ def test_the_signals_find_a_pages_matches_without_reading_its_text(tmp_path: Pat
     pages = [PageDoc(url=f"https://city.example/{i}", final_url="", status=200, text=f"{i} {body}") for i in range(3)]
     index = ConceptIndex()
     for page in pages[:2]:  # what page_index hands over for the first two
-        searched = page.text[:TEXT_SCAN_CHARS]
+        searched = searched_text(page)
         index.add([searched], lexicon.index([searched], list(lexicon.concepts)))
     expected = {p.url: {c: lexicon.find(c, p.text) for c in lexicon.concepts} for p in pages}
     spool = TextSpool(tmp_path)
@@ -91,7 +115,7 @@ def test_the_signals_find_a_pages_matches_without_reading_its_text(tmp_path: Pat
     for page in pages:
         spool_text(page, counting)
     site = Site(portal=PortalConfig(id="x", home_url=pages[0].url), pages=pages, concept_index=index,
-                text_keys={p.url: text_key(p.text[:TEXT_SCAN_CHARS]) for p in pages[:2]})  # fmt: skip
+                text_keys={p.url: text_key(searched_text(p)) for p in pages[:2]})  # fmt: skip
     reads.clear()
     sig = SiteSignals(site)
     sig.index_pages()

@@ -12,10 +12,10 @@ from assessors.signals import (
     OTHER_LANGUAGE_FACTOR,
     REVIEW_SCORE,
     SNIPPET_CHARS,
-    TEXT_SCAN_CHARS,
     W_HEADING_TOP,
     Candidate,
     SiteSignals,
+    searched_text,
     signals_for,
     snippet_around,
 )
@@ -313,7 +313,7 @@ def negative_statement(
     all a short page says (a stub); "coming soon" or "only in person" in the sentence
     that names one of the concepts ("results will be published later" vetoes the results, not the survey
     described beside them)."""
-    text = page.text[:TEXT_SCAN_CHARS]
+    text = searched_text(page)
     places: list[tuple[str, str, tuple[str, ...]]] = [(page.title, "title", (UNAVAILABLE_CONCEPT,))]
     places += [(h.text, "heading", (UNAVAILABLE_CONCEPT,)) for h in sig.own_headings(page)[:10]]
     if len(text.split()) <= STUB_WORDS:

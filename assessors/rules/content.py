@@ -30,6 +30,7 @@ from assessors.signals import (
     email_addresses,
     load_data,
     phone_numbers,
+    searched_text,
     signals_for,
     url_key,
 )
@@ -402,7 +403,7 @@ def satisfaction_results(site: Site, indicator: Indicator) -> Finding:
     for page in site.pages:
         if not (named := [m for cn in concepts for m in sig.text_matches(cn, page)]):
             continue
-        text = sig.scan_text(page)
+        text = searched_text(page)
         for m in named:
             window = text[max(0, m.start - FIGURE_NEAR_CHARS) : m.end + FIGURE_NEAR_CHARS]
             if figure.search(window):
@@ -439,7 +440,7 @@ def usage_statistics(site: Site, indicator: Indicator) -> Finding:
     for page in site.pages[:60]:
         if not (labels := sig.text_matches(counter, page)):
             continue
-        text = sig.scan_text(page)
+        text = searched_text(page)
         labels = [m for m in labels if COUNTER_NUMBER.match(text, m.end)]
         for i, first in enumerate(labels):
             group = [m for m in labels[i:] if m.start - first.start <= COUNTER_SPAN]

@@ -30,6 +30,7 @@ from assessors.signals import (
     SiteSignals,
     host,
     is_web_url,
+    searched_text,
     signals_for,
     snippet_around,
 )
@@ -212,7 +213,7 @@ def _mentions(
             continue  # the home page's teasers and menus name everything
         if not (named := [m for t in topics for m in sig.text_matches(t, page)]):
             continue
-        text = sig.scan_text(page)
+        text = searched_text(page)
         for m in (m for m in named if not sig.in_link_text(page, m)):
             window = text[max(0, m.start - MENTION_CHARS) : m.end + MENTION_CHARS]
             if any(sig.find(k, window) for k in kinds) and not sig.find(draft, window):

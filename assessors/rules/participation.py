@@ -29,11 +29,11 @@ from assessors.signals import (
     CHROME_REGIONS,
     MET_SCORE,
     REVIEW_SCORE,
-    TEXT_SCAN_CHARS,
     Candidate,
     SiteSignals,
     email_addresses,
     host,
+    searched_text,
     signals_for,
     snippet_around,
     url_key,
@@ -211,7 +211,7 @@ def _context_pages(sig: SiteSignals, context: tuple[str, ...]) -> list[PageDoc]:
 
 def _body_text(page: PageDoc) -> str:
     """The main text from the page's first heading on (menus before it are left out), else all of it."""
-    text = page.text[:TEXT_SCAN_CHARS]
+    text = searched_text(page)
     for heading in page.headings[:1]:
         at = text.find(heading.text) if heading.text else -1
         if at > 0:
@@ -246,7 +246,7 @@ YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 def dates_near(sig: SiteSignals, page: PageDoc, concepts: tuple[str, ...]) -> set[str]:
     """The dates written in the sentences that name the concepts (a year alone counts as its last day): the
     date of the item that proves the indicator, not of the list it sits in or of another item."""
-    text = page.text[:TEXT_SCAN_CHARS]
+    text = searched_text(page)
     found: set[str] = set()
     for concept in concepts:
         for m in sig.text_matches(concept, page)[:NEAR_DATE_SPOTS]:
@@ -290,7 +290,7 @@ def upcoming_participation(site: Site, indicator: Indicator) -> Finding:
             continue
         seen.add(page.url_key)
         today = page_day(page).isoformat()
-        text = page.text[:TEXT_SCAN_CHARS]
+        text = searched_text(page)
         for m in sig.find(marker, text):
             window = text[max(0, m.start - near) : m.end + near]
             future = sorted(d for d in find_dates(window) if d >= today)

@@ -38,6 +38,7 @@ from assessors.signals import (
     host,
     is_web_url,
     load_data,
+    searched_text,
     signals_for,
     snippet_around,
 )
@@ -281,7 +282,7 @@ def _online_sentence(
             continue  # a page that says "pay online" but links to nothing a person could use
         if not any(sig.text_matches(s, page) for s in subjects):
             continue
-        text = sig.scan_text(page)
+        text = searched_text(page)
         for m in (m for s in subjects for m in sig.text_matches(s, page)):
             starts = [b.end() for b in SENTENCE_BREAK.finditer(text, 0, m.start)]
             start = starts[-1] if starts else 0
