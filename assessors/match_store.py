@@ -5,7 +5,8 @@ matches are held as TermMatch objects, each distinct one once. A long text (a pa
 under its digest and its matches are its own (their offsets differ from page to page): all of them, for every
 concept, are packed into one record of bytes, 8 a match, and unpacked when asked for. Most questions about a
 long text find nothing, and those that do find a few matches (3,000 real pages: 29,000 questions, 3,800 found,
-55,000 matches unpacked).
+55,000 matches unpacked). A store given a spool (the file that holds the pages' texts) writes the records of
+settled texts there, and holds only where each is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from functools import cache
 
 from indicators.lexicon import TermMatch
+from losi.text_spool import TextSpool
 
 TextKey = str | bytes  # see site.text_key: a digest (bytes) stands for a long text
 MatchKey = tuple[str, TextKey]  # (concept, text_key)
@@ -25,6 +27,7 @@ MatchKey = tuple[str, TextKey]  # (concept, text_key)
 _COUNT = struct.Struct("<I")
 _NARROW, _WIDE = struct.Struct("<4H"), struct.Struct("<4I")
 _WIDE_FLAG = 1 << 31
+_SIZE_BITS = 32  # a record in a spool is held as where it starts << _SIZE_BITS | its size
 
 
 @cache
@@ -35,9 +38,10 @@ def _header(concepts: int) -> struct.Struct:
 class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
     """(concept, text_key) -> the concept's matches in that text. A key whose matches are none is not held."""
 
-    def __init__(self) -> None:
+    def __init__(self, spool: TextSpool | None = None) -> None:
+        self._spool = spool  # where settled records go (see settle); None: they stay here
         self._lists: dict[MatchKey, list[TermMatch]] = {}  # short texts' matches
-        self._records: dict[bytes, bytes] = {}  # a long text's digest -> its record
+        self._records: dict[bytes, bytes | int] = {}  # a long text's digest -> its record, or where it is in the spool
         self._shared: dict[TermMatch, TermMatch] = {}  # one object for equal matches of short texts
         self._concepts: list[str] = []  # concepts, terms and words by their numbers in the records
         self._concept_numbers: dict[str, int] = {}
@@ -57,7 +61,7 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         concept, text = key
         if not isinstance(text, bytes):
             return self._lists.get(key, default)
-        record, number = self._records.get(text), self._concept_numbers.get(concept)
+        record, number = self._record(text), self._concept_numbers.get(concept)
         if record is None or number is None:
             return default
         for at, concept_number, count, form in self._spans(record):
@@ -102,25 +106,45 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         concept, text = key
         if not isinstance(text, bytes):
             return key in self._lists
-        record, number = self._records.get(text), self._concept_numbers.get(concept)
+        record, number = self._record(text), self._concept_numbers.get(concept)
         return record is not None and any(n == number for _, n, _count, _form in self._spans(record))
 
     def __iter__(self) -> Iterator[MatchKey]:
         yield from self._lists
         concepts = self._concepts
-        for text, record in self._records.items():
-            for _, number, _count, _form in self._spans(record):
+        for text in list(self._records):
+            for _, number, _count, _form in self._spans(self._record(text) or b""):
                 yield concepts[number], text
 
     def __len__(self) -> int:
-        return len(self._lists) + sum(_COUNT.unpack_from(record)[0] for record in self._records.values())
+        return len(self._lists) + sum(_COUNT.unpack_from(self._record(text) or b"")[0] for text in self._records)
 
     def __bool__(self) -> bool:
         return bool(self._lists or self._records)
 
+    def settle(self, texts: Iterable[TextKey]) -> None:
+        """The matches of these texts are all filed: their records go to the spool, if this store has one."""
+        if self._spool is None:
+            return
+        for text in texts:
+            record = self._records.get(text) if isinstance(text, bytes) else None
+            if isinstance(record, bytes):
+                self._records[text] = self._spool.keep_bytes(record) << _SIZE_BITS | len(record)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled with its records read back, without its spool (a file of this process)."""
+        return self.__dict__ | {"_spool": None, "_records": {text: self._record(text) for text in self._records}}
+
+    def _record(self, text: bytes) -> bytes | None:
+        record = self._records.get(text)
+        if isinstance(record, int):
+            assert self._spool is not None
+            return self._spool.read_bytes(record >> _SIZE_BITS, record & ((1 << _SIZE_BITS) - 1))
+        return record
+
     def take_over(self, other: MatchStore, wanted: Callable[[str, TextKey], bool]) -> None:
         """File here the matches of other's wanted (concept, text_key)s; other is left empty."""
-        if not self:  # nothing here yet: other's tables become this store's, with nothing unpacked
+        if not self:  # nothing here yet: other's tables (and its spool) become this store's, nothing unpacked
             self.__dict__, other.__dict__ = other.__dict__, self.__dict__
             for key in [key for key in self if not wanted(*key)]:
                 del self[key]
@@ -168,7 +192,7 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
 
     def _parts(self, text: bytes) -> dict[int, tuple[int, bytes]]:
         """A long text's record taken apart: concept number -> (match count and width flag, packed matches)."""
-        record = self._records.get(text)
+        record = self._record(text)
         if record is None:
             return {}
         return {number: (count | (_WIDE_FLAG if form is _WIDE else 0), record[at : at + count * form.size])

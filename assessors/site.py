@@ -53,6 +53,7 @@ class ConceptIndex:
         for (concept, text), found in matches.items():
             if (key := fresh.get(text)) is not None:
                 self.matches[concept, key] = found
+        self.matches.settle(fresh.values())
         self.texts.update(fresh.values())
         for url, concepts in (urls or {}).items():
             self.urls.setdefault(url, concepts)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assessors.match_store import MatchStore
 from assessors.site import LONG_TEXT, ConceptIndex, Site, TextKey, text_key
 from crawler.scope import Scope
 from indicators.catalog import Catalog, load_catalog
@@ -426,7 +427,7 @@ def load_site(
     home_keys = {portal.home_url, portal.home_url.rstrip("/")}
     home: PageDoc | None = None
     broken: dict[str, int] = {}
-    concept_index = ConceptIndex()  # every page's share, also of pages dropped as copies: see page_index
+    concept_index = ConceptIndex(matches=MatchStore(spool))  # every page's share, copies' too: see page_index
 
     def pages_to_parse() -> Iterator[Capture]:
         for capture in iter_captures(files) if crawl is None else crawl.captures():

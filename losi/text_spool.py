@@ -38,13 +38,14 @@ class TextSpool:
 
     def keep(self, text: str) -> SpooledText:
         data = text.encode(ENCODING, ERRORS)
-        return SpooledText(self, self._write(data), len(data))
+        return SpooledText(self, self.keep_bytes(data), len(data))
 
     def keep_values(self, values: tuple[Any, ...]) -> SpooledValues:
         data = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
-        return SpooledValues(self, self._write(data), len(data))
+        return SpooledValues(self, self.keep_bytes(data), len(data))
 
-    def _write(self, data: bytes) -> int:
+    def keep_bytes(self, data: bytes) -> int:
+        """Write data at the file's end; where it starts (read it back with read_bytes)."""
         with self._lock:
             at = self._end
             self._end += len(data)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
 from assessors.match_store import MatchStore
 from assessors.signals import TEXT_SCAN_CHARS, get_lexicon
 from assessors.site import LONG_TEXT, text_key
+from losi.text_spool import TextSpool
 
 BODY = ("Primăria municipiului publică deciziile consiliului local, bugetul și procesele-verbale. "
         "Contacte: telefonul de încredere, e-mail. Servicii online: plata taxelor locale. ")  # fmt: skip
@@ -109,3 +112,23 @@ def test_matches_past_65535_characters_are_packed_wide_beside_narrow_ones() -> N
         store[concept, key] = found[concept]
     assert {c: store[c, key] for c in found} == {**near, **{c: found[c] for c in far}}
     assert len(store._records[key]) > narrow_size + 8 * sum(len(found[c]) - 2 for c in far)  # 16 bytes a match
+
+
+def test_settled_records_go_to_the_spool_and_come_back_as_they_went_in(tmp_path) -> None:
+    texts = [(BODY * 40)[:TEXT_SCAN_CHARS], (BODY * 30 + " 2")[:TEXT_SCAN_CHARS]]
+    found = _matched(texts)
+    spool = TextSpool(tmp_path)
+    store, kept = MatchStore(spool), MatchStore()
+    for (concept, text), matches in found.items():
+        store[concept, text_key(text)] = kept[concept, text_key(text)] = matches
+    store.settle([text_key(texts[0]), "a short text: its matches stay objects"])
+    assert spool.size > 0 and store._records[text_key(texts[0])].__class__ is int  # where it is, not the record
+    assert isinstance(store._records[text_key(texts[1])], bytes)  # not settled: held
+    assert dict(store.items()) == dict(kept.items()) and len(store) == len(kept)
+
+    store["contact", text_key(texts[0])] = []  # a settled text filed again is held again, as it is now
+    del kept["contact", text_key(texts[0])]
+    assert dict(store.items()) == dict(kept.items())
+    store.settle([text_key(texts[0])])
+    travelled = pickle.loads(pickle.dumps(store))  # its records travel, not places in this process's file
+    assert travelled._spool is None and dict(travelled.items()) == dict(kept.items())

@@ -150,3 +150,14 @@ def test_runs_of_links_that_pages_repeat_are_held_once() -> None:
     assert on_most, "a template's menu: one run for most pages"
     assert sum(len(r) for r in runs) < sum(len(doc.links) for doc in docs) // 2
     assert shared.runs([]) is NO_LINKS
+
+
+def test_a_part_that_shares_a_hash_with_another_is_never_taken_for_it() -> None:
+    """SharedParts files parts under their key's hash: one that collides with a different part stays its own."""
+    from losi.models import Link
+
+    shared = SharedParts()
+    first, other, equal = Link(url="https://a.example/"), Link(url="https://b.example/"), Link(url="https://a.example/")
+    assert shared._one("same hash", first) is first
+    assert shared._one("same hash", other) is other  # a collision: its own, not the first
+    assert shared._one("same hash", equal) is first  # an equal part: the one held
