@@ -7,7 +7,8 @@ those matches up by the text's digest; they read a text back only to quote it or
 unlinked temporary file (PageDoc.text reads it back: see losi.models), and its memory does not grow with them.
 
 A page's parts that rules read on a few pages only (its widgets, script and frame URLs, meta tags, and what the
-parser dropped or flagged) go to the same file, in one pickled record a page (PageDoc.SPOOLED_PARTS).
+parser dropped or flagged) go to the same file, in one pickled record a page (PageDoc.SPOOLED_PARTS), and so
+do the packed concept matches of the pages' texts (assessors.match_store: MatchStore.settle).
 """
 
 from __future__ import annotations
