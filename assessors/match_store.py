@@ -112,12 +112,12 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
     def __iter__(self) -> Iterator[MatchKey]:
         yield from self._lists
         concepts = self._concepts
-        for text in list(self._records):
-            for _, number, _count, _form in self._spans(self._record(text) or b""):
+        for text, record in list(self._records.items()):
+            for _, number, _count, _form in self._spans(self._read(record)):
                 yield concepts[number], text
 
     def __len__(self) -> int:
-        return len(self._lists) + sum(_COUNT.unpack_from(self._record(text) or b"")[0] for text in self._records)
+        return len(self._lists) + sum(_COUNT.unpack_from(self._read(record))[0] for record in self._records.values())
 
     def __bool__(self) -> bool:
         return bool(self._lists or self._records)
@@ -133,12 +133,17 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled with its records read back, without its spool (a file of this process)."""
-        return self.__dict__ | {"_spool": None, "_records": {text: self._record(text) for text in self._records}}
+        records = {text: self._read(record) for text, record in self._records.items()}
+        return self.__dict__ | {"_spool": None, "_records": records}
 
     def _record(self, text: bytes) -> bytes | None:
         record = self._records.get(text)
+        return None if record is None else self._read(record)
+
+    def _read(self, record: bytes | int) -> bytes:
+        """A record held here, or read back from where it is in the spool."""
         if isinstance(record, int):
-            assert self._spool is not None
+            assert self._spool is not None  # only a store with a spool files places
             return self._spool.read_bytes(record >> _SIZE_BITS, record & ((1 << _SIZE_BITS) - 1))
         return record
 

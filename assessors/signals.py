@@ -778,10 +778,11 @@ def phone_numbers(page: PageDoc) -> list[tuple[str, Evidence]]:
             if is_placeholder_phone(number) or is_placeholder_phone(link.text):
                 continue
             out.append((number, Evidence(page.url_key, link.selector, link.text or number, note="phone link")))
-    for m in PHONE_RE.finditer(searched_text(page)):
+    text = page.text  # read once (it may be kept in a file): searched in its first part, quoted from it all
+    for m in PHONE_RE.finditer(text[:TEXT_SCAN_CHARS]):
         digits = re.sub(r"\D", "", m.group())
         if 7 <= len(digits) <= 15 and not _looks_like_date_or_year(m.group()) and not is_placeholder_phone(m.group()):
-            snippet = snippet_around(page.text, m.start(), m.end())
+            snippet = snippet_around(text, m.start(), m.end())
             out.append((m.group().strip(), Evidence(page.url_key, "body", snippet, note="phone number in text")))
     return out
 
@@ -798,10 +799,11 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
             addr = link.url.split(":", 1)[1].split("?")[0]
             if not is_placeholder_email(addr):
                 out.append((addr, Evidence(page.url_key, link.selector, link.text or addr, note="e-mail link")))
-    for m in find_emails(searched_text(page)):
+    text = page.text  # read once, as in phone_numbers
+    for m in find_emails(text[:TEXT_SCAN_CHARS]):
         if is_placeholder_email(m.group()):
             continue
-        snippet = snippet_around(page.text, m.start(), m.end())
+        snippet = snippet_around(text, m.start(), m.end())
         out.append((m.group(), Evidence(page.url_key, "body", snippet, note="e-mail address in text")))
     return out
 

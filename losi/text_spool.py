@@ -62,31 +62,37 @@ class TextSpool:
         return self._end
 
 
-class SpooledText:
-    """Where one text is in a TextSpool."""
+class _Spooled:
+    """Where one thing written to a TextSpool is."""
 
     __slots__ = ("at", "size", "spool")
 
     def __init__(self, spool: TextSpool, at: int, size: int) -> None:
         self.spool, self.at, self.size = spool, at, size
 
+    def data(self) -> bytes:
+        return self.spool.read_bytes(self.at, self.size)
+
+
+class SpooledText(_Spooled):
+    """Where one text is in a TextSpool."""
+
+    __slots__ = ()
+
     def read(self) -> str:
-        return self.spool.read_bytes(self.at, self.size).decode(ENCODING, ERRORS)
+        return self.data().decode(ENCODING, ERRORS)
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:
         return str, (self.read(),)  # the text itself travels, not a place in another process's file
 
 
-class SpooledValues:
+class SpooledValues(_Spooled):
     """Where one record of values is in a TextSpool: the process's own pickle, read back by it alone."""
 
-    __slots__ = ("at", "size", "spool")
-
-    def __init__(self, spool: TextSpool, at: int, size: int) -> None:
-        self.spool, self.at, self.size = spool, at, size
+    __slots__ = ()
 
     def read(self) -> tuple[Any, ...]:
-        return pickle.loads(self.spool.read_bytes(self.at, self.size))  # written by this process
+        return pickle.loads(self.data())  # written by this process
 
     def __reduce__(self) -> NoReturn:
         # the fields that hold a record travel as their values (PageDoc pickles its fields' values)
