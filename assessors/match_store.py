@@ -12,7 +12,7 @@ settled texts there, and holds only where each is.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping
 from functools import cache
 
 from indicators.lexicon import TermMatch
@@ -66,11 +66,27 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
             return default
         for at, concept_number, count, form in self._spans(record):
             if concept_number == number:
-                packed = memoryview(record)[at : at + count * form.size]
-                terms, words = self._terms, self._word_list
-                return [TermMatch(concept, *terms[term], start, end, words[word])
-                        for term, word, start, end in form.iter_unpack(packed)]  # fmt: skip
+                return self._unpacked(concept, record, at, count, form)
         return default
+
+    def items_of(self, texts: Collection[TextKey]) -> Iterator[tuple[MatchKey, list[TermMatch]]]:
+        """The matches filed under these texts (a set: short ones are looked up in it), each long text's record
+        read once: items() reads a record again for each of its concepts."""
+        for key, matches in self._lists.items():
+            if key[1] in texts:
+                yield key, matches
+        for text in texts:
+            if isinstance(text, bytes) and (record := self._record(text)) is not None:
+                for at, number, count, form in self._spans(record):
+                    concept = self._concepts[number]
+                    yield (concept, text), self._unpacked(concept, record, at, count, form)
+
+    def _unpacked(self, concept: str, record: bytes, at: int, count: int, form: struct.Struct) -> list[TermMatch]:
+        """A concept's matches from where they start in a record."""
+        packed = memoryview(record)[at : at + count * form.size]
+        terms, words = self._terms, self._word_list
+        return [TermMatch(concept, *terms[term], start, end, words[word])
+                for term, word, start, end in form.iter_unpack(packed)]  # fmt: skip
 
     def __setitem__(self, key: MatchKey, matches: Iterable[TermMatch]) -> None:
         concept, text = key

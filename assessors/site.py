@@ -50,7 +50,9 @@ class ConceptIndex:
         """A page's share (signals.page_index); keys: text_key of texts the caller has worked out already."""
         known = keys or {}
         fresh = {text: key for text in texts if (key := known.get(text) or text_key(text)) not in self.texts}
-        for (concept, text), found in matches.items():
+        # another index's store (merged): only the fresh texts' records are read back, each once
+        shared = matches.items_of(fresh) if isinstance(matches, MatchStore) else matches.items()
+        for (concept, text), found in shared:
             if (key := fresh.get(text)) is not None:
                 self.matches[concept, key] = found
         self.matches.settle(fresh.values())

@@ -6,7 +6,7 @@ import pickle
 
 from assessors.match_store import MatchStore
 from assessors.signals import TEXT_SCAN_CHARS, get_lexicon
-from assessors.site import LONG_TEXT, text_key
+from assessors.site import LONG_TEXT, ConceptIndex, text_key
 from losi.text_spool import TextSpool
 
 BODY = ("Primăria municipiului publică deciziile consiliului local, bugetul și procesele-verbale. "
@@ -132,3 +132,32 @@ def test_settled_records_go_to_the_spool_and_come_back_as_they_went_in(tmp_path)
     store.settle([text_key(texts[0])])
     travelled = pickle.loads(pickle.dumps(store))  # its records travel, not places in this process's file
     assert travelled._spool is None and dict(travelled.items()) == dict(kept.items())
+
+
+def test_items_of_some_texts_reads_each_settled_record_once(tmp_path) -> None:
+    texts = [(BODY * 40)[:TEXT_SCAN_CHARS], (BODY * 30 + " 2")[:TEXT_SCAN_CHARS], "Contacte și program de lucru"]
+    found = _matched(texts)
+    spool = TextSpool(tmp_path)
+    store = MatchStore(spool)
+    for (concept, text), matches in found.items():
+        store[concept, text_key(text)] = matches
+    store.settle(text_key(text) for text in texts)
+    reads: list[int] = []
+    read_bytes = spool.read_bytes
+    spool.read_bytes = lambda at, size: reads.append(at) or read_bytes(at, size)  # type: ignore[method-assign]
+    wanted = {text_key(texts[0]), text_key(texts[2])}
+    got = dict(store.items_of(wanted))
+    assert len(reads) == 1  # the one long text asked for, once, whatever the number of its concepts
+    expected = {(c, text_key(t)): m for (c, t), m in found.items() if m and text_key(t) in wanted}
+    assert got == expected and len({c for c, _ in got}) > 3
+
+
+def test_merged_indexes_hold_each_text_once_with_the_matches_of_the_first_that_had_it(tmp_path) -> None:
+    texts = [(BODY * 40)[:TEXT_SCAN_CHARS], (BODY * 30 + " 2")[:TEXT_SCAN_CHARS], "Contacte"]
+    found = _matched(texts)
+    first, second = ConceptIndex(matches=MatchStore(TextSpool(tmp_path))), ConceptIndex()
+    first.add(texts[:2], {key: m for key, m in found.items() if key[1] in texts[:2]})
+    second.add(texts[1:], {key: m for key, m in found.items() if key[1] in texts[1:]})
+    whole = ConceptIndex.merged([first, second])
+    assert whole.texts == {text_key(text) for text in texts}
+    assert dict(whole.matches.items()) == {(c, text_key(t)): m for (c, t), m in found.items() if m}
