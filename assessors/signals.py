@@ -13,11 +13,10 @@ secondary language version is still content).
 from __future__ import annotations
 
 import re
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -31,6 +30,7 @@ from crawler.parse import find_emails
 from indicators.filler import is_placeholder_email, is_placeholder_phone
 from indicators.lexicon import BATCH_SEP, Lexicon, TermMatch
 from losi.models import Control, Evidence, Heading, Link, PageDoc, Region
+from losi.portal_cache import portal_cache
 
 if TYPE_CHECKING:
     from assessors.site import PageIndex, Site
@@ -164,13 +164,13 @@ MAX_TEXTS_REMEMBERED = 500_000
 _NO_CONCEPTS: dict[str, str] = {}  # a URL no concept's patterns match: one object for all (never changed)
 
 
-@lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
+@portal_cache(1 << 17)  # every link of a portal: template links repeat on every page
 def is_web_url(url: str) -> bool:
     """An http(s) link (not mailto:, tel:, javascript: ...)."""
     return urlsplit(url).scheme in ("http", "https")
 
 
-@lru_cache(maxsize=65_536)
+@portal_cache(65_536)
 def url_key(url: str) -> str:
     """A comparison key: lower-case scheme and host, no trailing slash, no plain fragment."""
     try:
@@ -733,19 +733,11 @@ class _ByConcept(Generic[T]):
         return [self._items[at] for at in positions]
 
 
-_SIGNALS: dict[int, tuple[weakref.ref, SiteSignals]] = {}
-
-
 def signals_for(site: Site) -> SiteSignals:
-    """One SiteSignals per Site (rules of one run share its caches)."""
-    entry = _SIGNALS.get(id(site))
-    if entry is not None and entry[0]() is site:
-        return entry[1]
-    for key in [k for k, (ref, _) in _SIGNALS.items() if ref() is None]:
-        del _SIGNALS[key]
-    sig = SiteSignals(site)
-    _SIGNALS[id(site)] = (weakref.ref(site), sig)
-    return sig
+    """The site's SiteSignals, made once: the rules of one assessment share its caches."""
+    if site.signals is None:
+        site.signals = SiteSignals(site)
+    return site.signals
 
 
 # --------------------------------------------------------------------------- page facts used by several rules
@@ -808,7 +800,7 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
     return out
 
 
-@lru_cache(maxsize=1 << 16)  # every rule asks about the same links
+@portal_cache(1 << 16)  # every rule asks about the same links
 def host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 

@@ -7,11 +7,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assessors.match_store import MatchStore, TextKey
 from indicators.lexicon import TermMatch
 from losi.models import Link, PageDoc, PortalConfig
+
+if TYPE_CHECKING:
+    from assessors.signals import SiteSignals
 
 # The texts of a page matched against every concept, (concept, text) -> matches, and URL -> {concept: the
 # URL pattern that matches}: see signals.page_index.
@@ -88,6 +91,13 @@ class Site:
     # page URL (url_key) -> the text_key of its searched text, worked out while its text was at hand: the
     # text of a page kept in a file is not read back to look its matches up
     text_keys: dict[str, TextKey] = field(default_factory=dict)
+    # What the rules share about this site (signals.signals_for), made when first asked for. The site holds it,
+    # so that it goes when the site goes: held apart, it held the site, and a process assessing portal after
+    # portal (a serial run, a worker) kept every portal it had assessed.
+    signals: SiteSignals | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "signals": None}  # made again where it is wanted
 
     @cached_property
     def by_url(self) -> dict[str, PageDoc]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
+
+from losi.portal_cache import portal_cache
 
 # Documents and data files: the parser records links to them as documents (budget PDFs, open-data CSVs...).
 DOCUMENT_EXTENSIONS: frozenset[str] = frozenset(
@@ -77,7 +78,7 @@ class PageSignals:
         return self.scripts > 0 and self.text_chars < SPA_MAX_TEXT and len(self.links) < SPA_MAX_LINKS
 
 
-@lru_cache(maxsize=1 << 16)  # a template's links repeat on every page
+@portal_cache(1 << 16)  # a template's links repeat on every page
 def extension(url: str) -> str:
     """The lower-case file extension of the URL's last path segment ("" when it has none)."""
     name = urlsplit(url).path.lower().rsplit("/", 1)[-1]

@@ -11,7 +11,7 @@ import codecs
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -25,6 +25,7 @@ from indicators.filler import filler_reason
 from indicators.language import detect_language, normalize_lang_tag
 from indicators.lexicon import Lexicon
 from losi.models import Control, Form, FormField, Heading, Link, PageDoc, Region
+from losi.portal_cache import portal_cache
 
 MAX_BODY_BYTES = 5_000_000  # parse at most this much of a response
 MAX_LINKS = 5_000  # links kept per page (menus of real portals stay far below)
@@ -380,7 +381,7 @@ def _class_region(el: Any) -> Region | None:
     return _region_of_names(el.get("id") or "", el.get("class") or "")
 
 
-@lru_cache(maxsize=4096)
+@portal_cache(4096)
 def _region_of_names(el_id: str, classes: str) -> Region | None:
     for name in (el_id, *classes.split()):
         tokens = [t for t in _CLASS_TOKEN_SEP.split(name.lower()) if t]
@@ -467,7 +468,7 @@ def _absolute(base: str, href: str) -> str | None:
     return _resolved(base, href)
 
 
-@lru_cache(maxsize=1 << 12)
+@portal_cache(1 << 12)
 def _origin(base: str) -> str:
     try:
         parts = urlsplit(base)
@@ -476,7 +477,7 @@ def _origin(base: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else base
 
 
-@lru_cache(maxsize=1 << 16)  # a template's links repeat on every page
+@portal_cache(1 << 16)  # a template's links repeat on every page
 def _netloc(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
@@ -485,7 +486,7 @@ def _scheme(base: str) -> str:
     return base.partition(":")[0] + ":" if base.lower().startswith(("http:", "https:")) else base
 
 
-@lru_cache(maxsize=1 << 16)
+@portal_cache(1 << 16)
 def _resolved(base: str, href: str) -> str | None:
     try:
         url = urljoin(base, href)

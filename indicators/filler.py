@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
+
+from losi.portal_cache import portal_cache
 
 FILLER_FILE = Path(__file__).parent / "filler.yaml"
 LOREM_SHARE = 0.6  # a block whose words are at least this share lorem vocabulary is lorem ipsum
@@ -50,7 +52,7 @@ def filler_rules() -> FillerRules:
     )
 
 
-@lru_cache(maxsize=1 << 14)  # a template's blocks (menus, footers) repeat on every page of a portal
+@portal_cache(1 << 14)  # a template's blocks (menus, footers) repeat on every page of a portal
 def filler_reason(text: str) -> str:
     """Why this text block is template filler ("" when it is not): lorem ipsum or a template phrase."""
     rules = filler_rules()

@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from indicators.translit import APOSTROPHES, cyrillic_to_latin_map, has_cyrillic
+from losi.portal_cache import portal_cache
 
 DATA_DIR = Path(__file__).parent
 CONCEPTS_FILE = DATA_DIR / "concepts.yaml"
@@ -113,12 +114,12 @@ def _prepare_as(text: str) -> tuple[str, tuple[bool, bool]]:
     return lower, (nfkc_kept, lower_kept)
 
 
-@lru_cache(maxsize=32)
+@portal_cache(32)
 def _prepared(text: str) -> str:
     return _prepare(text)
 
 
-@lru_cache(maxsize=32)
+@portal_cache(32)
 def _latinised(text: str) -> tuple[str, tuple[int, ...]] | None:
     """The prepared text with Cyrillic transliterated to Uzbek Latin, and its offset map; None if no Cyrillic."""
     prepared = _prepared(text)
@@ -146,7 +147,7 @@ def _term_key(term: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", term).translate(_PREP_TABLE).lower().split())
 
 
-@lru_cache(maxsize=1 << 17)  # every concept walks every link: a smaller cache is emptied before the next concept
+@portal_cache(1 << 17)  # every concept walks every link: a smaller cache is emptied before the next concept
 def _url_target(url: str) -> str | None:
     """Host, path and query of a URL, decoded and prepared for URL patterns (one URL meets every concept)."""
     try:

@@ -31,6 +31,7 @@ from losi.deadline import CapReached, Deadline, time_limit
 from losi.heap import keep_large_blocks_out_of_heap
 from losi.layout import PortalFiles, portal_files
 from losi.models import Finding, Link, Method, PageDoc, PortalConfig, Verdict, spool_parts, spool_text
+from losi.portal_cache import forget_portal
 from losi.store import ClaimLost, Store, _safe_url
 from losi.text_spool import TextSpool
 
@@ -193,7 +194,10 @@ def assess_portal(
     try:
         return _assess_portal(store, run_id, portal, options, prefix)
     finally:
+        # the portal is done: a process that goes on to the next one (a serial run, a worker) keeps nothing of it
+        forget_portal()
         gc.unfreeze()  # the page documents load_site left out of the collector's passes: see PAGES_BETWEEN_FREEZES
+        gc.collect()  # its site and the rules' view of it hold each other: gone only when the collector passes
 
 
 def _assess_portal(

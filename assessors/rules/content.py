@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from assessors.registry import rule
@@ -38,6 +37,7 @@ from assessors.site import Site
 from indicators.catalog import Indicator
 from indicators.language import language_versions
 from losi.models import Evidence, Finding, PageDoc
+from losi.portal_cache import portal_cache
 
 MIN_LANGUAGE_TEXT = 200  # characters of main text before a page's detected language is trusted
 
@@ -312,7 +312,7 @@ def _main_language(site: Site) -> str:
 # --------------------------------------------------------------------------- mobile apps (#283)
 
 
-@lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
+@portal_cache(1 << 17)  # every link of a portal: template links repeat on every page
 def app_store_of(url: str) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()

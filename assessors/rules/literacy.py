@@ -29,6 +29,7 @@ from assessors.signals import (
 from assessors.site import Site
 from indicators.catalog import Indicator
 from losi.models import Evidence, Finding, Region, Verdict
+from losi.portal_cache import portal_cache
 
 NEAR_CHARS = 150  # a phone number this close to a help-line term belongs to it
 
@@ -91,7 +92,7 @@ def _in_footer(site: Site, page_url: str, selector: str) -> bool:
 # --------------------------------------------------------------------------- social media (#273)
 
 
-@lru_cache(maxsize=1 << 17)  # every link of a portal: template links repeat on every page
+@portal_cache(1 << 17)  # every link of a portal: template links repeat on every page
 def social_platform(url: str) -> tuple[str, bool] | None:
     """(platform, is_share_button) for a social-network URL, else None: the first platform in social.yaml
     with a domain that is the URL's host or a domain above it."""
@@ -215,7 +216,7 @@ def _widgets(site: Site, kind: str) -> list[Evidence]:
     return found
 
 
-@lru_cache(maxsize=1 << 17)
+@portal_cache(1 << 17)
 def _messenger_name(url: str) -> str | None:
     """The account a messenger chat link opens ("t.me/cityhall_bot" -> "cityhall_bot"), or None."""
     parts = urlsplit(url)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from assessors.registry import rule
@@ -46,6 +45,7 @@ from assessors.site import Site
 from crawler.links import is_file
 from indicators.catalog import Indicator
 from losi.models import Evidence, Finding, Form, PageDoc, Verdict
+from losi.portal_cache import portal_cache
 
 DEFAULT_ACTIONS = ("apply-online", "pay-online", "login")  # concept ids, read from params when given
 ACTION_CONCEPTS = frozenset({"apply-online", "pay-online", "login"})
@@ -131,7 +131,7 @@ def offers_action(sig: SiteSignals, page: PageDoc, portals: set[str]) -> bool:
     return False
 
 
-@lru_cache(maxsize=1 << 16)  # asked about every external link of every page
+@portal_cache(1 << 16)  # asked about every external link of every page
 def information_only(url: str) -> bool:
     """A legal database or encyclopaedia (assessors/data/information_sites.yaml): never an online service."""
     name = host(url)
