@@ -5,7 +5,8 @@
 Each portal is a small city portal (a service catalogue, its services, sections) grown with 60 news items,
 served by its own server; politeness stays at its defaults (0.25 s between requests, 4 per host). Prints the
 wall time of each run, the ratio, the peak RSS of the whole process tree (losi, its workers, crawlers and
-browsers) and its RSS over time, and checks that both runs stored every portal's 95 findings.
+browsers) and its RSS over time, the same for the `losi run` process alone (a serial run assesses every portal
+in it), and checks that both runs stored every portal's 95 findings.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ import time
 from pathlib import Path
 
 from bench.grow import add_filler, small_portal
-from bench.rss import tree_rss_kb
+from bench.rss import rss_kb, tree_rss_kb
 from losi.localserve import LocalServer
 from losi.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(config: Path, work: Path, parallel: int, probes: bool) -> tuple[float, float, list[int], int]:
+def _run(config: Path, work: Path, parallel: int, probes: bool) -> tuple[float, float, list[int], list[int], int]:
     command = [sys.executable, "-m", "losi.cli", "run", str(config), "--parallel", str(parallel), "--format", "csv",
                "--data-dir", str(work / "data"), "--out", str(work / "out")]  # fmt: skip
     if not probes:
@@ -35,8 +36,10 @@ def _run(config: Path, work: Path, parallel: int, probes: bool) -> tuple[float, 
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "LOSI_ENGINES": os.environ.get("LOSI_ENGINES", "none")})  # fmt: skip
     series: list[int] = []
+    own: list[int] = []  # `losi run` itself: a serial run parses and assesses every portal in this process
     while process.poll() is None:
         series.append(tree_rss_kb(process.pid) // 1024)
+        own.append(rss_kb(process.pid) // 1024)
         time.sleep(1.0)
     seconds = time.monotonic() - started
     store = Store(data_dir=work / "data")
@@ -45,7 +48,7 @@ def _run(config: Path, work: Path, parallel: int, probes: bool) -> tuple[float, 
         complete = sum(len(store.findings(run_id, p["portal_id"])) == 95 for p in store.portals(run_id or ""))
     finally:
         store.close()
-    return seconds, max(series or [0]), series, complete
+    return seconds, max(series or [0]), series, own, complete
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,12 +72,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.portals} portals, politeness on, probes {'on' if args.probes else 'off'}", flush=True)
             results = {}
             for parallel in (1, args.parallel):
-                seconds, peak, series, complete = _run(config, Path(tmp) / f"run{parallel}", parallel, args.probes)
+                seconds, peak, series, own, complete = _run(config, Path(tmp) / f"run{parallel}", parallel,
+                                                            args.probes)  # fmt: skip
                 results[parallel] = seconds
                 every = max(1, len(series) // 12)
                 print(f"--parallel {parallel}: {seconds:7.1f} s wall, peak RSS {peak} MB, "
                       f"{complete}/{args.portals} portals with all 95 findings", flush=True)  # fmt: skip
                 print(f"  RSS over time (MB, every {every} s): {series[::every]}", flush=True)
+                print(f"  `losi run` process alone: peak {max(own or [0])} MB, over time {own[::every]}", flush=True)
             print(f"serial / --parallel {args.parallel}: {results[1] / results[args.parallel]:.2f}x")
         finally:
             for server in servers:
