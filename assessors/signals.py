@@ -137,7 +137,12 @@ def new_site_for_page_index() -> None:
 
 def searched_text(page: PageDoc) -> str:
     """The part of the page's text that is searched (read from its file each time: not held)."""
-    return page.text[:TEXT_SCAN_CHARS]
+    return searched_part(page.text)
+
+
+def searched_part(text: str) -> str:
+    """The part of a page's text that is searched, for a caller that holds the whole text already."""
+    return text[:TEXT_SCAN_CHARS]
 
 
 def page_batches(page: PageDoc) -> tuple[list[str], list[str]]:
@@ -771,7 +776,7 @@ def phone_numbers(page: PageDoc) -> list[tuple[str, Evidence]]:
                 continue
             out.append((number, Evidence(page.url_key, link.selector, link.text or number, note="phone link")))
     text = page.text  # read once (it may be kept in a file): searched in its first part, quoted from it all
-    for m in PHONE_RE.finditer(text[:TEXT_SCAN_CHARS]):
+    for m in PHONE_RE.finditer(searched_part(text)):
         digits = re.sub(r"\D", "", m.group())
         if 7 <= len(digits) <= 15 and not _looks_like_date_or_year(m.group()) and not is_placeholder_phone(m.group()):
             snippet = snippet_around(text, m.start(), m.end())
@@ -792,7 +797,7 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
             if not is_placeholder_email(addr):
                 out.append((addr, Evidence(page.url_key, link.selector, link.text or addr, note="e-mail link")))
     text = page.text  # read once, as in phone_numbers
-    for m in find_emails(text[:TEXT_SCAN_CHARS]):
+    for m in find_emails(searched_part(text)):
         if is_placeholder_email(m.group()):
             continue
         snippet = snippet_around(text, m.start(), m.end())
