@@ -12,7 +12,7 @@ settled texts there, and holds only where each is.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Collection, ItemsView, Iterable, Iterator, MutableMapping
 from functools import cache
 
 from indicators.lexicon import TermMatch
@@ -69,14 +69,21 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
                 return self._unpacked(concept, record, at, count, form)
         return default
 
+    def items(self) -> ItemsView[MatchKey, list[TermMatch]]:
+        """Every (concept, text_key) with its matches, each long text's record read once."""
+        return _Items(self)
+
     def items_of(self, texts: Collection[TextKey]) -> Iterator[tuple[MatchKey, list[TermMatch]]]:
-        """The matches filed under these texts (a set: short ones are looked up in it), each long text's record
-        read once: items() reads a record again for each of its concepts."""
+        """The matches filed under these texts only (a set: short ones are looked up in it)."""
         for key, matches in self._lists.items():
             if key[1] in texts:
                 yield key, matches
+        yield from self._long_items(text for text in texts if isinstance(text, bytes))
+
+    def _long_items(self, texts: Iterable[bytes]) -> Iterator[tuple[MatchKey, list[TermMatch]]]:
+        """The matches of these long texts, concept by concept, each text's record read once."""
         for text in texts:
-            if isinstance(text, bytes) and (record := self._record(text)) is not None:
+            if (record := self._record(text)) is not None:
                 for at, number, count, form in self._spans(record):
                     concept = self._concepts[number]
                     yield (concept, text), self._unpacked(concept, record, at, count, form)
@@ -170,9 +177,9 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
             for key in [key for key in self if not wanted(*key)]:
                 del self[key]
             return
-        for key in list(other):
+        for key, matches in other.items():
             if wanted(*key):
-                self[key] = other[key]
+                self[key] = matches
         other.__init__()  # type: ignore[misc]
 
     def _held(self, match: TermMatch) -> TermMatch:
@@ -228,3 +235,15 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         self._records[text] = b"".join(
             [_COUNT.pack(len(kept)), _header(len(kept)).pack(*header), *(packed for _, packed in kept.values())]
         )
+
+
+class _Items(ItemsView[MatchKey, list[TermMatch]]):
+    """A MatchStore's items, each long text's record read once: the mapping's own view reads it again for every
+    concept it names (a long text names dozens)."""
+
+    _mapping: MatchStore
+
+    def __iter__(self) -> Iterator[tuple[MatchKey, list[TermMatch]]]:
+        store = self._mapping
+        yield from store._lists.items()
+        yield from store._long_items(list(store._records))

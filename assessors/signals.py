@@ -13,6 +13,7 @@ secondary language version is still content).
 from __future__ import annotations
 
 import re
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -169,10 +170,15 @@ MAX_TEXTS_REMEMBERED = 500_000
 _NO_CONCEPTS: dict[str, str] = {}  # a URL no concept's patterns match: one object for all (never changed)
 
 
-@portal_cache(1 << 17)  # every link of a portal: template links repeat on every page
 def is_web_url(url: str) -> bool:
-    """An http(s) link (not mailto:, tel:, javascript: ...)."""
-    return urlsplit(url).scheme in ("http", "https")
+    """An http(s) link (not mailto:, tel:, javascript: ...). Not cached: asked about every link of every page,
+    and nearly every one is answered by its first characters."""
+    if url.startswith(("http://", "https://")):
+        return True
+    try:
+        return urlsplit(url).scheme in ("http", "https")
+    except ValueError:  # a malformed address ("ftp://[x"): not a web link
+        return False
 
 
 @portal_cache(65_536)
@@ -325,9 +331,10 @@ class SiteSignals:
         # Each distinct (target, label) once, from the page where it carries most weight (home first).
         # A link that leads to an error page is not a way to anything: it is kept apart, as dead.
         broken = {url_key(url) for url in site.broken}
-        self._links: dict[tuple[str, str], tuple[PageDoc, Link]] = {}
+        self._links: list[tuple[PageDoc, Link]] = []  # each distinct one; its key is not kept (a string a link)
         self.broken_links: list[tuple[PageDoc, Link]] = []
         keys: dict[int, tuple[str, str] | None] = {}  # id(link) -> its key: a template's links are one object
+        seen: set[tuple[str, str]] = set()
         for page, link in site.all_links():
             key = keys.get(id(link), ())
             if key == ():
@@ -336,15 +343,16 @@ class SiteSignals:
                 continue
             if key[0] in broken:
                 self.broken_links.append((page, link))
-            elif key not in self._links:
-                self._links[key] = (page, link)
+            elif key not in seen:
+                seen.add(key)
+                self._links.append((page, link))
 
     @cached_property
     def _link_rows(self) -> list[_LinkRow]:
         """Every distinct link with its label and whether it is in the home page's menus, header or footer:
         each concept's search walks them all."""
         return [(page, link, link.label, self.is_home(page) and link.region in CHROME_REGIONS)
-                for page, link in self._links.values()]  # fmt: skip
+                for page, link in self._links]  # fmt: skip
 
     def _dead_links(self) -> Iterator[tuple[PageDoc, Link, str]]:
         """Every link that leads nowhere, with why: '#', javascript:, a missing anchor, an error page. Walked, not
@@ -454,7 +462,7 @@ class SiteSignals:
             self._memo.take_over(handed.matches, lambda concept, key: key in fresh and concept in chosen)
             self._indexed |= fresh
         self._by_concept = None
-        labels = sorted({link.label for _, link in self._links.values() if link.label}
+        labels = sorted({link.label for _, link in self._links if link.label}
                         | {link.label for _, link, _why in self._dead_links() if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
             self._index_batch(heading_batch(page), wanted)
@@ -805,9 +813,10 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
     return out
 
 
-@portal_cache(1 << 16)  # every rule asks about the same links
+@portal_cache(1 << 17)  # every link of a portal: rules ask where each leads (its own host, a social network ...)
 def host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    """The URL's host, lower case, without "www.": one string for each host (thousands of links lead to each)."""
+    return sys.intern((urlsplit(url).hostname or "").lower().removeprefix("www."))
 
 
 # --------------------------------------------------------------------------- rendered controls (widgets)

@@ -264,6 +264,43 @@ def test_a_social_platform_is_the_first_in_the_data_whose_domain_is_the_host_or_
     assert [social_platform(url) for url in sorted(urls)] == [plain(url) for url in sorted(urls)]
 
 
+def test_an_app_store_page_is_the_first_store_in_the_data_whose_host_and_path_it_has() -> None:
+    """app_store_of (decided by host first) against the plain reading of app_stores.yaml, over every link of the
+    bundled portals and hosts made to catch a suffix test that is too loose, a www. or a scheme it mishandles."""
+    from urllib.parse import urlsplit
+
+    from assessors.rules.content import app_store_of
+    from assessors.signals import load_data
+
+    stores = load_data("app_stores.yaml")["stores"]
+
+    def plain(url: str) -> str | None:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        for store, spec in stores.items():
+            if any(host == h or host.endswith("." + h) for h in spec["hosts"]) and any(
+                parts.path.startswith(p) for p in spec.get("paths", ["/"])
+            ):
+                return store
+        return None
+
+    urls = {link.url for page in _fixture_pages() for link in page.links}
+    for spec in stores.values():
+        for h in spec["hosts"]:
+            for host in (h, f"www.{h}", f"eu.{h}", h.upper(), f"not{h}", f"{h}.evil.example"):
+                urls |= {f"https://{host}/store/apps/details?id=uz.city", f"https://{host}/app/x",
+                         f"itms-apps://{host}/app/id1", f"https://{host}/"}  # fmt: skip
+    assert sum(plain(url) is not None for url in urls) > 20
+    assert [app_store_of(url) for url in sorted(urls)] == [plain(url) for url in sorted(urls)]
+
+
+def test_a_web_url_is_an_http_or_https_one_however_it_is_written() -> None:
+    from assessors.signals import is_web_url
+
+    assert all(map(is_web_url, ["https://city.uz/", "http://city.uz", "HTTPS://CITY.UZ/", " https://city.uz/"]))
+    assert not any(map(is_web_url, ["mailto:a@city.uz", "tel:+998", "javascript:void(0)", "ftp://[x", "/a", ""]))
+
+
 def _fixture_pages() -> list[PageDoc]:
     pages = []
     for path in sorted((Path(__file__).parent / "fixtures" / "portals").glob("*/*.html")):

@@ -134,7 +134,7 @@ def test_settled_records_go_to_the_spool_and_come_back_as_they_went_in(tmp_path)
     assert travelled._spool is None and dict(travelled.items()) == dict(kept.items())
 
 
-def test_items_of_some_texts_reads_each_settled_record_once(tmp_path) -> None:
+def test_items_read_each_settled_record_once(tmp_path) -> None:
     texts = [(BODY * 40)[:TEXT_SCAN_CHARS], (BODY * 30 + " 2")[:TEXT_SCAN_CHARS], "Contacte și program de lucru"]
     found = _matched(texts)
     spool = TextSpool(tmp_path)
@@ -150,6 +150,10 @@ def test_items_of_some_texts_reads_each_settled_record_once(tmp_path) -> None:
     assert len(reads) == 1  # the one long text asked for, once, whatever the number of its concepts
     expected = {(c, text_key(t)): m for (c, t), m in found.items() if m and text_key(t) in wanted}
     assert got == expected and len({c for c, _ in got}) > 3
+    reads.clear()
+    every = dict(store.items())
+    assert len(reads) == 2  # each long text's record once
+    assert every == {(c, text_key(t)): m for (c, t), m in found.items() if m} and len(every) == len(store)
 
 
 def test_merged_indexes_hold_each_text_once_with_the_matches_of_the_first_that_had_it(tmp_path) -> None:

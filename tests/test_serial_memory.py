@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from assessors.signals import SiteSignals, is_web_url
+from assessors.signals import SiteSignals, host
 from bench.sitegen import generate_site
 from losi.localserve import LocalServer
 from losi.models import Limits, PageDoc, Politeness, PortalConfig
@@ -28,7 +28,7 @@ def test_forget_portal_empties_every_portal_cache() -> None:
         return text.upper()
 
     assert shout("a") == shout("a") == "A" and calls == ["a"]  # cached
-    assert is_web_url("https://example.org/a") and portal_entries() >= 2
+    assert host("https://www.example.org/a") == "example.org" and portal_entries() >= 2
     forget_portal()
     assert portal_entries() == 0 and shout.cache_info().currsize == 0
     assert shout("a") == "A" and calls == ["a", "a"]  # asked again after it was forgotten

@@ -27,6 +27,7 @@ from assessors.signals import (
     Candidate,
     SiteSignals,
     email_addresses,
+    host,
     load_data,
     phone_numbers,
     searched_text,
@@ -312,16 +313,22 @@ def _main_language(site: Site) -> str:
 # --------------------------------------------------------------------------- mobile apps (#283)
 
 
-@portal_cache(1 << 17)  # every link of a portal: template links repeat on every page
 def app_store_of(url: str) -> str | None:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    for store, spec in (load_data("app_stores.yaml").get("stores") or {}).items():
-        if any(host == h or host.endswith("." + h) for h in spec.get("hosts", [])) and any(
-            parts.path.startswith(p) for p in spec.get("paths", ["/"])
-        ):
-            return store
-    return None
+    """The app store (app_stores.yaml) whose app page the URL is, or None. Asked about every link of every page:
+    decided by the URL's host (each host once), and only an app store's URLs are read further."""
+    stores = _stores_of_host(host(url))
+    if not stores:
+        return None
+    path = urlsplit(url).path
+    return next((store for store, paths in stores if path.startswith(paths)), None)
+
+
+@portal_cache(1 << 12)  # a portal links to a few thousand hosts
+def _stores_of_host(hostname: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The stores on this host (or a host above it), each with the path prefixes of its app pages."""
+    return tuple((store, tuple(spec.get("paths", ["/"])))
+                 for store, spec in (load_data("app_stores.yaml").get("stores") or {}).items()
+                 if any(hostname == h or hostname.endswith("." + h) for h in spec.get("hosts", [])))  # fmt: skip
 
 
 @rule(

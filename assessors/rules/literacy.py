@@ -21,6 +21,7 @@ from assessors.signals import (
     CHROME_REGIONS,
     PHONE_RE,
     REVIEW_SCORE,
+    host,
     is_web_url,
     load_data,
     page_controls,
@@ -92,19 +93,26 @@ def _in_footer(site: Site, page_url: str, selector: str) -> bool:
 # --------------------------------------------------------------------------- social media (#273)
 
 
-@portal_cache(1 << 17)  # every link of a portal: template links repeat on every page
 def social_platform(url: str) -> tuple[str, bool] | None:
     """(platform, is_share_button) for a social-network URL, else None: the first platform in social.yaml
-    with a domain that is the URL's host or a domain above it."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    with a domain that is the URL's host or a domain above it. Asked about every link of every page: decided
+    by the URL's host (each host once), and only a social network's URLs are read further."""
+    if (platform := _platform_of_host(host(url))) is None or not is_web_url(url):
         return None
+    return platform, _is_share_button(url)
+
+
+@portal_cache(1 << 12)  # a portal links to a few thousand hosts
+def _platform_of_host(hostname: str) -> str | None:
     by_domain = _platform_by_domain()
-    found = [by_domain[domain] for domain in _host_and_domains_above(parts.hostname or "") if domain in by_domain]
-    if not found:
-        return None
+    found = [by_domain[domain] for domain in _host_and_domains_above(hostname) if domain in by_domain]
+    return min(found)[1] if found else None
+
+
+@portal_cache(1 << 12)  # a portal's links to social networks: its own profiles, share buttons on every page
+def _is_share_button(url: str) -> bool:
     share_paths = load_data("social.yaml").get("share_paths") or []
-    return min(found)[1], any(parts.path.lower().startswith(p.lower()) for p in share_paths)
+    return any(urlsplit(url).path.lower().startswith(p.lower()) for p in share_paths)
 
 
 @lru_cache(maxsize=1)
@@ -216,14 +224,16 @@ def _widgets(site: Site, kind: str) -> list[Evidence]:
     return found
 
 
-@portal_cache(1 << 17)
 def _messenger_name(url: str) -> str | None:
     """The account a messenger chat link opens ("t.me/cityhall_bot" -> "cityhall_bot"), or None."""
-    parts = urlsplit(url)
-    hosts = load_data("widgets.yaml").get("messenger_chat_hosts") or []
-    if is_web_url(url) and _host_in(parts.hostname or "", hosts):
-        return parts.path.strip("/").split("/")[0].lower()
+    if _is_messenger_host(host(url)) and is_web_url(url):
+        return urlsplit(url).path.strip("/").split("/")[0].lower()
     return None
+
+
+@portal_cache(1 << 12)  # a portal links to a few thousand hosts
+def _is_messenger_host(hostname: str) -> bool:
+    return _host_in(hostname, load_data("widgets.yaml").get("messenger_chat_hosts") or []) is not None
 
 
 def _messenger_links(site: Site, bots: bool) -> list[Evidence]:
