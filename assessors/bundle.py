@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from assessors.signals import CHROME_REGIONS
 from assessors.site import ConceptIndex, Site
 from crawler.scope import host_of, is_ip, netloc_of
+from losi.hosts import in_domain
 from losi.models import Link, PageDoc, PortalConfig, copy_page
 
 if TYPE_CHECKING:
@@ -80,15 +81,14 @@ def _home_path(url: str) -> str:
     return path.rstrip("/")
 
 
-def _matches(part_key: str, url: str) -> bool:
-    base, _, prefix = part_key.partition("/")
-    key = site_key(url)
-    host, _, path = key.partition("/")
+def on_site(key: str, url: str) -> bool:
+    """Is the URL on the site of this key (its host or a host below it, and under its folder)? An address with
+    a port, an IP address or localhost has no hosts below it."""
+    base, _, folder = key.partition("/")
+    host, _, path = site_key(url).partition("/")
     if ":" in base or is_ip(base) or base == "localhost":
-        same = host == base
-    else:
-        same = host == base or host.endswith("." + base)
-    return same and ("/" + path).startswith("/" + prefix)
+        return host == base and path.startswith(folder)
+    return in_domain(host, base) and path.startswith(folder)
 
 
 @dataclass
@@ -99,7 +99,7 @@ class BundleSite(Site):
 
     def part_of(self, url: str) -> BundlePart | None:
         """The site a URL belongs to: the longest site key that covers it."""
-        found = [p for p in self.parts if _matches(p.key, url)]
+        found = [p for p in self.parts if on_site(p.key, url)]
         return max(found, key=lambda p: len(p.key)) if found else None
 
     def parts_with(self, role: str = "", sector: str = "") -> list[BundlePart]:

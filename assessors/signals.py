@@ -30,6 +30,7 @@ from assessors.site import ConceptIndex, TextKey, text_key
 from crawler.parse import find_emails
 from indicators.filler import is_placeholder_email, is_placeholder_phone
 from indicators.lexicon import BATCH_SEP, Lexicon, TermMatch
+from losi.hosts import bare_host
 from losi.models import Control, Evidence, Heading, Link, PageDoc, Region
 from losi.portal_cache import portal_cache
 
@@ -376,7 +377,7 @@ class SiteSignals:
         providers = set(load_data("mail_providers.yaml").get("providers") or [])
         found = {host(home.url_key), host(self.site.portal.home_url), host(home.meta.get("og:url", ""))}
         for address in [*home.emails, *(a for a, _ in email_addresses(home))]:
-            domain = address.rpartition("@")[2].lower().removeprefix("www.")
+            domain = bare_host(address.rpartition("@")[2])
             if domain not in providers:
                 found.add(domain)
         return frozenset(h for h in found if h)
@@ -816,7 +817,7 @@ def email_addresses(page: PageDoc) -> list[tuple[str, Evidence]]:
 @portal_cache(1 << 17)  # every link of a portal: rules ask where each leads (its own host, a social network ...)
 def host(url: str) -> str:
     """The URL's host, lower case, without "www.": one string for each host (thousands of links lead to each)."""
-    return sys.intern((urlsplit(url).hostname or "").lower().removeprefix("www."))
+    return sys.intern(bare_host(urlsplit(url).hostname or ""))
 
 
 # --------------------------------------------------------------------------- rendered controls (widgets)

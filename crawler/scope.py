@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from losi.hosts import in_domain
 from losi.models import PortalConfig
 
 
@@ -110,7 +111,7 @@ class Scope:
             if ":" in domain or is_ip(domain) or domain == "localhost":
                 if netloc == domain or host == domain:
                     return True
-            elif host == domain or host.endswith("." + domain):
+            elif in_domain(host, domain):
                 return True
         return False
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from losi.hosts import in_domain
 from losi.portal_cache import portal_cache
 
 FILLER_FILE = Path(__file__).parent / "filler.yaml"
@@ -91,7 +92,7 @@ def is_placeholder_email(address: str) -> bool:
         elif "@" in entry:
             if low == entry:
                 return True
-        elif domain == entry or domain.endswith("." + entry):
+        elif in_domain(domain, entry):
             return True
     return False
 

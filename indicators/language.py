@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from indicators.lexicon import LanguageInfo, Lexicon, normalize
 from indicators.translit import APOSTROPHES, latin_to_cyrillic
+from losi.hosts import bare_host, in_domain
 from losi.models import Link
 
 # Letters that only some of the alphabets in scope use (Unicode facts, not words).
@@ -198,8 +199,8 @@ def _latin(sample: str, words: list[str]) -> str:
 
 
 def _same_site(host: str, page_host: str) -> bool:
-    host, page_host = host.lower().removeprefix("www."), page_host.lower().removeprefix("www.")
-    return host == page_host or host.endswith("." + page_host) or page_host.endswith("." + host)
+    host, page_host = bare_host(host), bare_host(page_host)
+    return in_domain(host, page_host) or in_domain(page_host, host)
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,7 @@ from assessors.signals import (
 from assessors.site import Site
 from indicators.catalog import Indicator
 from indicators.language import language_versions
+from losi.hosts import first_domain_of
 from losi.models import Evidence, Finding, PageDoc
 from losi.portal_cache import portal_cache
 
@@ -328,7 +329,7 @@ def _stores_of_host(hostname: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The stores on this host (or a host above it), each with the path prefixes of its app pages."""
     return tuple((store, tuple(spec.get("paths", ["/"])))
                  for store, spec in (load_data("app_stores.yaml").get("stores") or {}).items()
-                 if any(hostname == h or hostname.endswith("." + h) for h in spec.get("hosts", [])))  # fmt: skip
+                 if first_domain_of(hostname, spec.get("hosts", [])) is not None)  # fmt: skip
 
 
 @rule(

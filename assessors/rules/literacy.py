@@ -29,16 +29,11 @@ from assessors.signals import (
 )
 from assessors.site import Site
 from indicators.catalog import Indicator
+from losi.hosts import bare_host, first_domain_of, host_and_domains_above
 from losi.models import Evidence, Finding, Region, Verdict
 from losi.portal_cache import portal_cache
 
 NEAR_CHARS = 150  # a phone number this close to a help-line term belongs to it
-
-
-def _host_in(host: str, domains: list[str]) -> str | None:
-    """The first of `domains` that is the host or a domain above it."""
-    above = _host_and_domains_above(host)
-    return next((d for d in domains if d in above), None)
 
 
 # --------------------------------------------------------------------------- privacy policy (#234)
@@ -104,8 +99,9 @@ def social_platform(url: str) -> tuple[str, bool] | None:
 
 @portal_cache(1 << 12)  # a portal links to a few thousand hosts
 def _platform_of_host(hostname: str) -> str | None:
+    """The platform of social.yaml on this host (signals.host: lower case, no "www.") or a host above it."""
     by_domain = _platform_by_domain()
-    found = [by_domain[domain] for domain in _host_and_domains_above(hostname) if domain in by_domain]
+    found = [by_domain[domain] for domain in host_and_domains_above(hostname) if domain in by_domain]
     return min(found)[1] if found else None
 
 
@@ -124,16 +120,6 @@ def _platform_by_domain() -> dict[str, tuple[int, str]]:
         for domain in domains:
             by_domain.setdefault(domain, (place, platform))
     return by_domain
-
-
-def _host_and_domains_above(host: str) -> list[str]:
-    """"m.facebook.com" -> ["m.facebook.com", "facebook.com", "com"] (www. dropped)."""
-    host = host.lower().removeprefix("www.")
-    out = []
-    while host:
-        out.append(host)
-        host = host.partition(".")[2]
-    return out
 
 
 @rule(
@@ -216,7 +202,7 @@ def _widgets(site: Site, kind: str) -> list[Evidence]:
     found: list[Evidence] = []
     for page in site.pages[:30]:
         for src in [*page.scripts, *page.iframes]:
-            d = _host_in(urlsplit(src).hostname or "", domains)
+            d = first_domain_of(bare_host(urlsplit(src).hostname or ""), domains)
             if d:
                 found.append(Evidence(page.url_key, f"script[src='{src}']", src, note=f"{kind} widget: {d}"))
         if found:
@@ -233,7 +219,9 @@ def _messenger_name(url: str) -> str | None:
 
 @portal_cache(1 << 12)  # a portal links to a few thousand hosts
 def _is_messenger_host(hostname: str) -> bool:
-    return _host_in(hostname, load_data("widgets.yaml").get("messenger_chat_hosts") or []) is not None
+    """A messenger's chat host (widgets.yaml), or a host below one; `hostname` as signals.host gives it."""
+    messenger_hosts = load_data("widgets.yaml").get("messenger_chat_hosts") or []
+    return first_domain_of(hostname, messenger_hosts) is not None
 
 
 def _messenger_links(site: Site, bots: bool) -> list[Evidence]:

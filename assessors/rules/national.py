@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from assessors.bundle import BundleSite, site_key
+from assessors.bundle import BundleSite, on_site
 from assessors.registry import rule
 from assessors.rules.common import (
     WHOLE_SITE_NOTE,
@@ -76,7 +76,7 @@ def ministry_link(site: Site, indicator: Indicator) -> Finding:
         for link in page.links:
             if not is_web_url(link.url) or link.url in site.broken:
                 continue
-            if any(_under(k, link.url) for k in keys):
+            if any(on_site(k, link.url) for k in keys):
                 ev = Evidence(page.url_key, link.selector, link.label or link.url,
                               note=f"link to the {indicator.sector} ministry's site {link.url}")  # fmt: skip
                 return met(indicator, rid, f"{page.url_key} links to the ministry's site: {link.url}", [ev], 0.9)
@@ -107,14 +107,6 @@ def ministry_link(site: Site, indicator: Indicator) -> Finding:
         return undecided(site, indicator, rid, f"a link names the ministry but stays on the portal: {link.url}",
                          [link.url], [ev], looked, worth_a_look=sig.page_for(link.url) is None)  # fmt: skip
     return undecided(site, indicator, rid, "no link to the ministry found", [], [], looked)
-
-
-def _under(key: str, url: str) -> bool:
-    """Is the URL on the site of this key (its host, or a subdomain, and under its folder)?"""
-    base, _, folder = key.partition("/")
-    other, _, path = site_key(url).partition("/")
-    same_host = other == base or (":" not in base and other.endswith("." + base))
-    return same_host and path.startswith(folder)
 
 
 # --------------------------------------------------------------------------- laws and strategies

@@ -44,6 +44,7 @@ from assessors.signals import (
 from assessors.site import Site
 from crawler.links import is_file
 from indicators.catalog import Indicator
+from losi.hosts import first_domain_of
 from losi.models import Evidence, Finding, Form, PageDoc, Verdict
 from losi.portal_cache import portal_cache
 
@@ -136,7 +137,7 @@ def information_only(url: str) -> bool:
     """A legal database or encyclopaedia (assessors/data/information_sites.yaml): never an online service."""
     name = host(url)
     sites = load_data("information_sites.yaml")["information_only"]
-    return any(name == site or name.endswith("." + site) for site in sites)
+    return first_domain_of(name, sites) is not None
 
 
 def _external_service(
