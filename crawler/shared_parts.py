@@ -74,8 +74,9 @@ class SharedParts:
 
     def share_texts(self, doc: PageDoc) -> PageDoc:
         """The page's strings, forms and meta tags that other pages have too, as their objects (a template's
-        search form, meta tags, script URLs; the dates of a news list; content type and languages). Each pickle
-        brings its own copies; a page not redirected has one string for its URL and its final URL."""
+        search form, meta tags, script URLs; the dates of a news list; content type, languages, the second it was
+        fetched in). Each pickle brings its own copies; a page not redirected has one string for its URL and its
+        final URL."""
         text = self.strings.setdefault
         doc.scripts = [text(src, src) for src in doc.scripts]
         doc.iframes = [text(src, src) for src in doc.iframes]
@@ -84,6 +85,7 @@ class SharedParts:
         doc.content_type = text(doc.content_type, doc.content_type)
         doc.lang_declared = text(doc.lang_declared, doc.lang_declared)
         doc.lang_detected = text(doc.lang_detected, doc.lang_detected)
+        doc.fetched_at = text(doc.fetched_at, doc.fetched_at)
         if doc.final_url == doc.url:  # not redirected: one string
             doc.final_url = doc.url
         doc.forms = [self._one(value_key(form), form) for form in doc.forms]

@@ -24,9 +24,11 @@ def _chunks(portal: str, size: int = 4) -> list[list[tuple[PageDoc, object]]]:
     """Real pages of one bundled portal, parsed with their concept index, in chunks as a process sends them."""
     new_site_for_page_index()
     results = []
-    for path in sorted((FIXTURES / portal).glob("*.html")):
+    for number, path in enumerate(sorted((FIXTURES / portal).glob("*.html"))):
         url = f"https://www.example.gov/{portal}/{path.name}"
-        doc = parse_page(path.read_bytes(), url=url, final_url=url, status=200, content_type="text/html", scope=SCOPE)
+        fetched_at = f"2026-12-07T09:00:0{number // 5}Z"  # a crawl fetches a few pages a second
+        doc = parse_page(path.read_bytes(), url=url, final_url=url, status=200, content_type="text/html", scope=SCOPE,
+                         fetched_at=fetched_at)  # fmt: skip
         assert doc is not None
         results.append((doc, page_index(doc)))
     assert len(results) >= 3 * size, portal
@@ -99,8 +101,8 @@ def test_a_reader_without_a_table_refuses_what_a_process_sent() -> None:
 
 
 def test_what_pages_repeat_besides_parts_is_held_once() -> None:
-    """Each pickle brings its own copies of strings: the template's forms and meta tags, dates (script URLs),
-    the words concepts matched and the URLs, texts and selectors links share are made one object again (what the
+    """Each pickle brings its own copies of strings: the template's forms and meta tags, dates, fetch times (script
+    URLs), the words concepts matched and the URLs, texts and selectors links share are made one object again (what the
     assessing process does with each document, SharedParts.share_texts, and with each page's concept matches,
     ConceptIndex.add)."""
     chunks = _chunks("chisinau-ro")
@@ -124,6 +126,7 @@ def test_what_pages_repeat_besides_parts_is_held_once() -> None:
         [date for doc in docs for date in doc.dates],
         [doc.content_type for doc in docs],
         [doc.lang_detected for doc in docs],
+        [doc.fetched_at for doc in docs],
         [match.text for found in index.matches.values() for match in found],
         [s for link in {id(lk): lk for lk in _links(got)}.values() for s in (link.url, link.text, link.selector)],
     ):
