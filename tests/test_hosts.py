@@ -48,7 +48,7 @@ def test_the_domains_above_a_host_are_exactly_those_it_belongs_to() -> None:
             assert in_domain(host, domain) == (domain in above), (host, domain)
 
 
-def test_scope_placeholder_emails_and_bundle_sites_ask_the_same_test() -> None:
+def test_the_scope_and_placeholder_emails_ask_the_same_test() -> None:
     scope = Scope(domains=["tashkent.uz", "127.0.0.1:8001"])
     assert scope.is_internal("https://hokimiyat.tashkent.uz/x")
     assert not scope.is_internal("https://nottashkent.uz/")

@@ -29,7 +29,7 @@ from assessors.signals import (
 )
 from assessors.site import Site
 from indicators.catalog import Indicator
-from losi.hosts import bare_host, first_domain_of, host_and_domains_above
+from losi.hosts import first_domain_of, host_and_domains_above
 from losi.models import Evidence, Finding, Region, Verdict
 from losi.portal_cache import portal_cache
 
@@ -202,7 +202,7 @@ def _widgets(site: Site, kind: str) -> list[Evidence]:
     found: list[Evidence] = []
     for page in site.pages[:30]:
         for src in [*page.scripts, *page.iframes]:
-            d = first_domain_of(bare_host(urlsplit(src).hostname or ""), domains)
+            d = first_domain_of(host(src), domains)
             if d:
                 found.append(Evidence(page.url_key, f"script[src='{src}']", src, note=f"{kind} widget: {d}"))
         if found:
