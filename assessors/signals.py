@@ -313,7 +313,6 @@ class SiteSignals:
         self._indexed: set[TextKey] = set()  # texts already matched against every concept
         self._text_keys = site.text_keys  # url_key -> text_key of the page's searched text (see searched_key)
         self._link_spans: dict[str, list[tuple[int, int]]] = {}
-        self._own_headings: dict[int, tuple[PageDoc, list[Heading]]] = {}  # id(page) -> (page, its own headings)
         self._url_hits: dict[str, dict[str, str]] = {}  # url -> {concept: its URL pattern that matches}
         if self.lexicon is get_lexicon():  # page_index's lexicon: take over the URLs it matched
             self._url_hits, site.concept_index.urls = site.concept_index.urls, {}
@@ -332,7 +331,9 @@ class SiteSignals:
         # Each distinct (target, label) once, from the page where it carries most weight (home first).
         # A link that leads to an error page is not a way to anything: it is kept apart, as dead.
         broken = {url_key(url) for url in site.broken}
-        self._links: list[tuple[PageDoc, Link]] = []  # each distinct one; its key is not kept (a string a link)
+        # Each distinct link with its label and whether it is in the home page's menus, header or footer: each
+        # concept's search walks them all. Its key is not kept (a string a link).
+        self._link_rows: list[_LinkRow] = []
         self.broken_links: list[tuple[PageDoc, Link]] = []
         keys: dict[int, tuple[str, str] | None] = {}  # id(link) -> its key: a template's links are one object
         seen: set[tuple[str, str]] = set()
@@ -346,14 +347,7 @@ class SiteSignals:
                 self.broken_links.append((page, link))
             elif key not in seen:
                 seen.add(key)
-                self._links.append((page, link))
-
-    @cached_property
-    def _link_rows(self) -> list[_LinkRow]:
-        """Every distinct link with its label and whether it is in the home page's menus, header or footer:
-        each concept's search walks them all."""
-        return [(page, link, link.label, self.is_home(page) and link.region in CHROME_REGIONS)
-                for page, link in self._links]  # fmt: skip
+                self._link_rows.append((page, link, link.label, self.is_home(page) and link.region in CHROME_REGIONS))
 
     def _dead_links(self) -> Iterator[tuple[PageDoc, Link, str]]:
         """Every link that leads nowhere, with why: '#', javascript:, a missing anchor, an error page. Walked, not
@@ -458,12 +452,17 @@ class SiteSignals:
         if self.lexicon is get_lexicon():  # page_index's lexicon: take over what it matched
             handed = self.site.concept_index
             self.site.concept_index = ConceptIndex()  # held once, in the memo
-            fresh, chosen = handed.texts.difference(self._indexed), set(wanted)
+            # the first time, the handed set itself: a copy held every text's key twice while the memo took over
+            fresh = handed.texts.difference(self._indexed) if self._indexed else handed.texts
+            chosen = set(wanted)
             # a text not indexed yet has no matches in the memo
             self._memo.take_over(handed.matches, lambda concept, key: key in fresh and concept in chosen)
-            self._indexed |= fresh
+            if self._indexed:
+                self._indexed |= fresh
+            else:
+                self._indexed = fresh
         self._by_concept = None
-        labels = sorted({link.label for _, link in self._links if link.label}
+        labels = sorted({label for _, _, label, _ in self._link_rows if label}
                         | {link.label for _, link, _why in self._dead_links() if link.label})  # fmt: skip
         for page in [*self.site.pages, *self.site.outside_pages]:
             self._index_batch(heading_batch(page), wanted)
@@ -557,15 +556,11 @@ class SiteSignals:
     def own_headings(self, page: PageDoc) -> list[Heading]:
         """The page's own headings: on pages other than the home page, the template's headings (in the
         header, menu or footer, or repeated on most pages: "Help & legal") say nothing about the page."""
-        own = self._own_headings.get(id(page))
-        if own is None or own[0] is not page:
-            headings = page.headings if len(page.headings) <= 60 else page.headings[:60]
-            if not self.is_home(page):
-                template = self.template_headings
-                kept = [h for h in headings if h.region not in CHROME_REGIONS and h.text not in template]
-                headings = kept if len(kept) < len(headings) else headings  # the page's own list if all are its own
-            own = self._own_headings[id(page)] = (page, headings)
-        return own[1]
+        headings = page.headings if len(page.headings) <= 60 else page.headings[:60]
+        if self.is_home(page):
+            return headings
+        template = self.template_headings  # worked out again at each call: a memo held 200 bytes a page
+        return [h for h in headings if h.region not in CHROME_REGIONS and h.text not in template]
 
     # ------------------------------------------------------------------ candidates
 

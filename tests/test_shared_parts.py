@@ -102,9 +102,9 @@ def test_a_reader_without_a_table_refuses_what_a_process_sent() -> None:
 
 def test_what_pages_repeat_besides_parts_is_held_once() -> None:
     """Each pickle brings its own copies of strings: the template's forms and meta tags, dates, fetch times (script
-    URLs), the words concepts matched and the URLs, texts and selectors links share are made one object again (what the
-    assessing process does with each document, SharedParts.share_texts, and with each page's concept matches,
-    ConceptIndex.add)."""
+    URLs), the words concepts matched, the URLs, texts and selectors links share and the concepts URLs match are made
+    one object again (what the assessing process does with each document, SharedParts.share_texts, and with each
+    page's concept matches, ConceptIndex.add)."""
     chunks = _chunks("chisinau-ro")
     shared, numbers = SharedParts(), PartNumbers()
     table = PartsTable(shared)
@@ -131,6 +131,8 @@ def test_what_pages_repeat_besides_parts_is_held_once() -> None:
         [s for link in {id(lk): lk for lk in _links(got)}.values() for s in (link.url, link.text, link.selector)],
     ):
         assert len({id(v) for v in values}) == len(set(values)) < len(values)
+    concept_sets = [concepts for concepts in index.urls.values() if concepts]  # what each URL's patterns matched
+    assert len({id(c) for c in concept_sets}) == len({tuple(c.items()) for c in concept_sets}) < len(concept_sets)
     not_redirected = [doc for doc in docs if doc.final_url == doc.url]
     assert not_redirected and all(doc.final_url is doc.url for doc in not_redirected)
 
