@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from losi.layout import PortalFiles
-from losi.models import RUN_FIELDS, SPOOLED_PARTS, PageDoc, PortalConfig, held
+from losi.models import HELD_FIELDS, PageDoc, PortalConfig, held
 
 _ATOMS = (str, bytes, int, float, bool, type(None))
-_HELD = frozenset(("text", *SPOOLED_PARTS, *RUN_FIELDS))  # fields whose slots hold what they hold, not their values
 
 
 def _referents(obj: Any) -> Iterable[Any]:
@@ -71,12 +70,11 @@ def measure(folder: Path) -> tuple[int, dict[str, int]]:
     assess_site(site, load_catalog(portal.framework))
     signals = site.signals
     seen = {id(site), id(site.__dict__), id(signals), id(signals.__dict__), id(signals.lexicon)}
-    seen |= {id(getattr(held(site.pages[0], "text"), "spool", None))} if site.pages else set()
     parts = {"page objects": sum(sys.getsizeof(page) for page in site.pages)}
     seen |= {id(page) for page in site.pages}
     for name in PageDoc.__slots__:
         parts[f"page.{name}"] = sum(
-            size_of(held(page, name) if name in _HELD else getattr(page, name), seen) for page in site.pages
+            size_of(held(page, name) if name in HELD_FIELDS else getattr(page, name), seen) for page in site.pages
         )
     parts["concept index"] = size_of(index, seen)
     for name, value in vars(site).items():

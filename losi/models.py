@@ -213,7 +213,8 @@ class PageDoc:
 # - the links, dead links and documents (RUN_FIELDS), held as runs (PartRuns): reading one gives the list.
 SPOOLED_PARTS = ("controls", "scripts", "iframes", "meta", "filler", "emails", "notices")
 RUN_FIELDS = ("links", "dead_links", "documents")
-_slots = {name: getattr(PageDoc, name) for name in ("text", *SPOOLED_PARTS, *RUN_FIELDS)}  # the dataclass's slots
+HELD_FIELDS = ("text", *SPOOLED_PARTS, *RUN_FIELDS)  # the fields whose slots may hold something else (see held)
+_slots = {name: getattr(PageDoc, name) for name in HELD_FIELDS}  # the dataclass's slots
 
 
 def held(page: PageDoc, name: str) -> Any:
