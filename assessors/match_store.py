@@ -1,18 +1,19 @@
 """Concept matches filed under (concept, text_key), held compactly: a portal's pages hold a quarter of a million.
 
-A short text (a title, a heading, a link label) is its own key; template texts repeat on every page, so their
-matches are held as TermMatch objects, each distinct one once. A long text (a page's searched text) is filed
-under its digest and its matches are its own (their offsets differ from page to page): all of them, for every
-concept, are packed into one record of bytes, 8 a match, and unpacked when asked for. Most questions about a
-long text find nothing, and those that do find a few matches (3,000 real pages: 29,000 questions, 3,800 found,
-55,000 matches unpacked). A store given a spool (the file that holds the pages' texts) writes the records of
-settled texts there, and holds only where each is.
+A short text (a title, a heading, a link label) is its own key, a long text (a page's searched text) is filed
+under its digest. All of a text's matches, for every concept, are packed into one record of bytes, 8 a match,
+and unpacked when asked for. Most questions about a long text find nothing, and those that do find a few
+matches (3,000 real pages: 29,000 questions, 3,800 found, 55,000 matches unpacked). Short texts are packed
+too: a page's own title and headings are texts no other page has, and as lists of TermMatch objects under
+(concept, text) keys they held 430 bytes a text (3,000 real pages: 9,000 texts, 3.8 MB). A store given a spool
+(the file that holds the pages' texts) writes the records of settled long texts there, and holds only where
+each is.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Collection, ItemsView, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, MutableMapping
 from functools import cache
 
 from indicators.lexicon import TermMatch
@@ -21,13 +22,12 @@ from losi.text_spool import TextSpool
 TextKey = str | bytes  # see site.text_key: a digest (bytes) stands for a long text
 MatchKey = tuple[str, TextKey]  # (concept, text_key)
 
-# A long text's record: the number of concepts it names; for each, its number and its number of matches (the top
+# A text's record: the number of concepts it names; for each, its number and its number of matches (the top
 # bit set if they are wide); then the matches, concept after concept, each its (lang, term) number, its words'
 # number, start and end: 8 bytes, or 16 if a number is 65,536 or more (a searched text has 30,000 characters).
 _COUNT = struct.Struct("<I")
 _NARROW, _WIDE = struct.Struct("<4H"), struct.Struct("<4I")
 _WIDE_FLAG = 1 << 31
-_SIZE_BITS = 32  # a record in a spool is held as where it starts << _SIZE_BITS | its size
 
 
 @cache
@@ -40,9 +40,8 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
 
     def __init__(self, spool: TextSpool | None = None) -> None:
         self._spool = spool  # where settled records go (see settle); None: they stay here
-        self._lists: dict[MatchKey, list[TermMatch]] = {}  # short texts' matches
-        self._records: dict[bytes, bytes | int] = {}  # a long text's digest -> its record, or where it is in the spool
-        self._shared: dict[TermMatch, TermMatch] = {}  # one object for equal matches of short texts
+        # a text's key -> its record; a long text's (its digest), once settled, where it is in the spool
+        self._records: dict[TextKey, bytes | int] = {}
         self._concepts: list[str] = []  # concepts, terms and words by their numbers in the records
         self._concept_numbers: dict[str, int] = {}
         self._terms: list[tuple[str, str]] = []  # (lang, term)
@@ -59,8 +58,6 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
     def get(self, key: MatchKey, default: list[TermMatch] | None = None) -> list[TermMatch] | None:  # type: ignore[override]
         """The matches, without a KeyError's cost: most questions find nothing."""
         concept, text = key
-        if not isinstance(text, bytes):
-            return self._lists.get(key, default)
         record, number = self._record(text), self._concept_numbers.get(concept)
         if record is None or number is None:
             return default
@@ -70,18 +67,11 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         return default
 
     def items(self) -> ItemsView[MatchKey, list[TermMatch]]:
-        """Every (concept, text_key) with its matches, each long text's record read once."""
+        """Every (concept, text_key) with its matches, each text's record read once."""
         return _Items(self)
 
-    def items_of(self, texts: Collection[TextKey]) -> Iterator[tuple[MatchKey, list[TermMatch]]]:
-        """The matches filed under these texts only (a set: short ones are looked up in it)."""
-        for key, matches in self._lists.items():
-            if key[1] in texts:
-                yield key, matches
-        yield from self._long_items(text for text in texts if isinstance(text, bytes))
-
-    def _long_items(self, texts: Iterable[bytes]) -> Iterator[tuple[MatchKey, list[TermMatch]]]:
-        """The matches of these long texts, concept by concept, each text's record read once."""
+    def items_of(self, texts: Iterable[TextKey]) -> Iterator[tuple[MatchKey, list[TermMatch]]]:
+        """The matches filed under these texts only, concept by concept, each text's record read once."""
         for text in texts:
             if (record := self._record(text)) is not None:
                 for at, number, count, form in self._spans(record):
@@ -98,11 +88,9 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
     def __setitem__(self, key: MatchKey, matches: Iterable[TermMatch]) -> None:
         concept, text = key
         matches = list(matches)
-        if not isinstance(text, bytes):
-            if matches:
-                self._lists[key] = [self._held(match) for match in matches]
-            else:
-                self._lists.pop(key, None)
+        if not matches:  # most texts name most concepts nowhere
+            if key in self:
+                del self[key]
             return
         parts = self._parts(text)
         number = self._number(self._concepts, self._concept_numbers, concept)
@@ -114,9 +102,6 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
 
     def __delitem__(self, key: MatchKey) -> None:
         concept, text = key
-        if not isinstance(text, bytes):
-            del self._lists[key]
-            return
         if key not in self:
             raise KeyError(key)
         parts = self._parts(text)
@@ -127,23 +112,20 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         if not isinstance(key, tuple) or len(key) != 2:
             return False
         concept, text = key
-        if not isinstance(text, bytes):
-            return key in self._lists
         record, number = self._record(text), self._concept_numbers.get(concept)
         return record is not None and any(n == number for _, n, _count, _form in self._spans(record))
 
     def __iter__(self) -> Iterator[MatchKey]:
-        yield from self._lists
         concepts = self._concepts
         for text, record in list(self._records.items()):
             for _, number, _count, _form in self._spans(self._read(record)):
                 yield concepts[number], text
 
     def __len__(self) -> int:
-        return len(self._lists) + sum(_COUNT.unpack_from(self._read(record))[0] for record in self._records.values())
+        return sum(_COUNT.unpack_from(self._read(record))[0] for record in self._records.values())
 
     def __bool__(self) -> bool:
-        return bool(self._lists or self._records)
+        return bool(self._records)
 
     def settle(self, texts: Iterable[TextKey]) -> None:
         """The matches of these texts are all filed: their records go to the spool, if this store has one."""
@@ -152,14 +134,14 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         for text in texts:
             record = self._records.get(text) if isinstance(text, bytes) else None
             if isinstance(record, bytes):
-                self._records[text] = self._spool.keep_bytes(record) << _SIZE_BITS | len(record)
+                self._records[text] = self._spool.keep_bytes(record)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled with its records read back, without its spool (a file of this process)."""
         records = {text: self._read(record) for text, record in self._records.items()}
         return self.__dict__ | {"_spool": None, "_records": records}
 
-    def _record(self, text: bytes) -> bytes | None:
+    def _record(self, text: TextKey) -> bytes | None:
         record = self._records.get(text)
         return None if record is None else self._read(record)
 
@@ -167,7 +149,7 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
         """A record held here, or read back from where it is in the spool."""
         if isinstance(record, int):
             assert self._spool is not None  # only a store with a spool files places
-            return self._spool.read_bytes(record >> _SIZE_BITS, record & ((1 << _SIZE_BITS) - 1))
+            return self._spool.read_bytes(record)
         return record
 
     def take_over(self, other: MatchStore, wanted: Callable[[str, TextKey], bool]) -> None:
@@ -181,16 +163,6 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
             if wanted(*key):
                 self[key] = matches
         other.__init__()  # type: ignore[misc]
-
-    def _held(self, match: TermMatch) -> TermMatch:
-        """A match held once, with its words held once: each parse process's pickle brings its own copy of
-        "Contact", and the match as it came holds its own copy of the words."""
-        held = self._shared.get(match)
-        if held is None:
-            words = self._word_list[self._number(self._word_list, self._word_numbers, match.text)]
-            held = TermMatch(match.concept, match.lang, match.term, match.start, match.end, words)
-            self._shared[held] = held
-        return held
 
     @staticmethod
     def _number(values: list, numbers: dict, value: object) -> int:
@@ -218,15 +190,15 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
             yield at, number, count, form
             at += count * form.size
 
-    def _parts(self, text: bytes) -> dict[int, tuple[int, bytes]]:
-        """A long text's record taken apart: concept number -> (match count and width flag, packed matches)."""
+    def _parts(self, text: TextKey) -> dict[int, tuple[int, bytes]]:
+        """A text's record taken apart: concept number -> (match count and width flag, packed matches)."""
         record = self._record(text)
         if record is None:
             return {}
         return {number: (count | (_WIDE_FLAG if form is _WIDE else 0), record[at : at + count * form.size])
                 for at, number, count, form in self._spans(record)}  # fmt: skip
 
-    def _file(self, text: bytes, parts: dict[int, tuple[int, bytes]]) -> None:
+    def _file(self, text: TextKey, parts: dict[int, tuple[int, bytes]]) -> None:
         kept = {number: part for number, part in parts.items() if part[0] & ~_WIDE_FLAG}
         if not kept:
             self._records.pop(text, None)
@@ -238,12 +210,11 @@ class MatchStore(MutableMapping[MatchKey, list[TermMatch]]):
 
 
 class _Items(ItemsView[MatchKey, list[TermMatch]]):
-    """A MatchStore's items, each long text's record read once: the mapping's own view reads it again for every
+    """A MatchStore's items, each text's record read once: the mapping's own view reads it again for every
     concept it names (a long text names dozens)."""
 
     _mapping: MatchStore
 
     def __iter__(self) -> Iterator[tuple[MatchKey, list[TermMatch]]]:
         store = self._mapping
-        yield from store._lists.items()
-        yield from store._long_items(list(store._records))
+        yield from store.items_of(list(store._records))

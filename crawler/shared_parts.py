@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from losi.models import Control, Heading, Link, PageDoc, PartRuns
 
 T = TypeVar("T")
+S = TypeVar("S", list, PartRuns)
 SHARED_KINDS = frozenset({Link, Heading, Control})  # what pages repeat, by value (they hold only strings)
 # Parts a parse process remembers having sent (~0.5 KB each): a template's are sent again after it forgets
 MAX_PARTS_REMEMBERED = 50_000
@@ -90,8 +91,15 @@ class SharedParts:
             doc.final_url = doc.url
         doc.forms = [self._one(value_key(form), form) for form in doc.forms]
         doc.meta = self._one((dict, *doc.meta.items()), doc.meta)
+        # a news list's dates, a template's headings and search form: pages with the same list hold one list
+        doc.headings, doc.dates, doc.forms = map(self._one_list, (doc.headings, doc.dates, doc.forms))
         doc.links, doc.dead_links, doc.documents = map(self.runs, (doc.links, doc.dead_links, doc.documents))
         return doc
+
+    def _one_list(self, parts: S) -> S:
+        """The list (or runs) held for lists of the same parts, in the same order (its parts are held once
+        already)."""
+        return self._one((type(parts), *map(id, parts)), parts)
 
     def runs(self, links: list[Link]) -> PartRuns:
         """The links (shared ones) as runs of one region each, a run that an earlier page holds too as that
@@ -108,7 +116,7 @@ class SharedParts:
             held = self._runs.setdefault(hash(tuple(map(id, run))), run)
             same = held is run or (len(held) == len(run) and all(a is b for a, b in zip(held, run, strict=True)))
             items.append(held if same else run)
-        return PartRuns(items)
+        return self._one_list(PartRuns(items))  # a template's dead links and documents: the same runs on most pages
 
 
 def value_key(value: Any) -> Any:

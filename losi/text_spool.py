@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 ENCODING = "utf-8"
 ERRORS = "surrogatepass"  # a text with a lone surrogate (broken markup) comes back as it went in
+_SIZE_BITS = 32  # a place in the file is one int: where it starts << _SIZE_BITS | its size (a page holds two)
 
 
 class TextSpool:
@@ -38,23 +39,23 @@ class TextSpool:
         self._lock = threading.Lock()  # keep() from two threads must not write to the same place
 
     def keep(self, text: str) -> SpooledText:
-        data = text.encode(ENCODING, ERRORS)
-        return SpooledText(self, self.keep_bytes(data), len(data))
+        return SpooledText(self, self.keep_bytes(text.encode(ENCODING, ERRORS)))
 
     def keep_values(self, values: tuple[Any, ...]) -> SpooledValues:
-        data = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
-        return SpooledValues(self, self.keep_bytes(data), len(data))
+        return SpooledValues(self, self.keep_bytes(pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def keep_bytes(self, data: bytes) -> int:
-        """Write data at the file's end; where it starts (read it back with read_bytes)."""
+        """Write data at the file's end; its place (read it back with read_bytes)."""
+        if len(data) >> _SIZE_BITS:
+            raise ValueError(f"{len(data)} bytes: more than one place in a spool holds")
         with self._lock:
             at = self._end
             self._end += len(data)
         os.pwrite(self._file.fileno(), data, at)
-        return at
+        return at << _SIZE_BITS | len(data)
 
-    def read_bytes(self, at: int, size: int) -> bytes:
-        return os.pread(self._file.fileno(), size, at)
+    def read_bytes(self, place: int) -> bytes:
+        return os.pread(self._file.fileno(), place & ((1 << _SIZE_BITS) - 1), place >> _SIZE_BITS)
 
     @property
     def size(self) -> int:
@@ -63,15 +64,15 @@ class TextSpool:
 
 
 class _Spooled:
-    """Where one thing written to a TextSpool is."""
+    """Where one thing written to a TextSpool is: its place, one int (see keep_bytes)."""
 
-    __slots__ = ("at", "size", "spool")
+    __slots__ = ("place", "spool")
 
-    def __init__(self, spool: TextSpool, at: int, size: int) -> None:
-        self.spool, self.at, self.size = spool, at, size
+    def __init__(self, spool: TextSpool, place: int) -> None:
+        self.spool, self.place = spool, place
 
     def data(self) -> bytes:
-        return self.spool.read_bytes(self.at, self.size)
+        return self.spool.read_bytes(self.place)
 
 
 class SpooledText(_Spooled):

@@ -35,6 +35,14 @@ def _chunks(portal: str, size: int = 4) -> list[list[tuple[PageDoc, object]]]:
     return [results[i : i + size] for i in range(0, len(results), size)]
 
 
+def _received(chunks: list, shared: SharedParts) -> list:
+    """The chunks as the assessing process holds them: sent by one process, read with its table, and each
+    document's strings, lists and runs made one object (SharedParts.share_texts)."""
+    numbers, table = PartNumbers(), PartsTable(shared)
+    return [[(shared.share_texts(doc), index) for doc, index in table.loads(PartsPickler.dumps(chunk, numbers))]
+            for chunk in chunks]  # fmt: skip
+
+
 def _links(chunks: list) -> list:
     return [link for chunk in chunks for doc, _ in chunk for link in doc.links]
 
@@ -102,14 +110,11 @@ def test_a_reader_without_a_table_refuses_what_a_process_sent() -> None:
 
 def test_what_pages_repeat_besides_parts_is_held_once() -> None:
     """Each pickle brings its own copies of strings: the template's forms and meta tags, dates, fetch times (script
-    URLs), the words concepts matched, the URLs, texts and selectors links share and the concepts URLs match are made
-    one object again (what the assessing process does with each document, SharedParts.share_texts, and with each
-    page's concept matches, ConceptIndex.add)."""
+    URLs), the lists of headings, dates and forms that pages repeat, the words concepts matched, the URLs, texts
+    and selectors links share and the concepts URLs match are made one object again (what the assessing process
+    does with each document, SharedParts.share_texts, and with each page's concept matches, ConceptIndex.add)."""
     chunks = _chunks("chisinau-ro")
-    shared, numbers = SharedParts(), PartNumbers()
-    table = PartsTable(shared)
-    got = [[(shared.share_texts(doc), index) for doc, index in table.loads(PartsPickler.dumps(chunk, numbers))]
-           for chunk in chunks]  # fmt: skip
+    got = _received(chunks, SharedParts())
     assert got == chunks
     docs = [doc for chunk in got for doc, _ in chunk]
 
@@ -118,6 +123,11 @@ def test_what_pages_repeat_besides_parts_is_held_once() -> None:
     assert len({id(f) for f in forms}) < len(forms), "the template's search form is one object"
     metas = [doc.meta for doc in docs if doc.meta]
     assert all(meta is next(m for m in metas if m == meta) for meta in metas)
+    repeated = 0
+    for lists in ([doc.headings for doc in docs], [doc.dates for doc in docs], [doc.forms for doc in docs]):
+        assert all(same is next(other for other in lists if other == same) for same in lists)
+        repeated += len(lists) - len({id(same) for same in lists})
+    assert repeated, "pages with the same headings, dates or forms hold one list"
     index = ConceptIndex()  # what load_site does with what page_index matched
     for chunk in got:
         for _, handed in chunk:
@@ -141,10 +151,8 @@ def test_runs_of_links_that_pages_repeat_are_held_once() -> None:
     """A page holds its links as runs of one region (SharedParts.runs): a template's menu that pages repeat in
     the same order is one tuple for them all; the page's links read the same, in the same order."""
     chunks = _chunks("chisinau-ro")
-    shared, numbers = SharedParts(), PartNumbers()
-    table = PartsTable(shared)
-    got = [[(shared.share_texts(doc), index) for doc, index in table.loads(PartsPickler.dumps(chunk, numbers))]
-           for chunk in chunks]  # fmt: skip
+    shared = SharedParts()
+    got = _received(chunks, shared)
     assert got == chunks  # links, dead links and documents read as lists, equal and in order
     docs = [doc for chunk in got for doc, _ in chunk]
     assert all(type(doc.links) is list for doc in docs)
@@ -157,6 +165,18 @@ def test_runs_of_links_that_pages_repeat_are_held_once() -> None:
     assert shared.runs([]) is NO_LINKS
 
 
+def test_pages_with_the_same_runs_hold_one_object() -> None:
+    """A template's list of documents (a sidebar of regulations) reads the same on most pages: one PartRuns."""
+    chunks = _chunks("samarqand-table-uz")
+    got = _received(chunks, SharedParts())
+    assert got == chunks
+    every = [held(doc, name) for chunk in got for doc, _ in chunk for name in ("links", "dead_links", "documents")]
+    runs = [r for r in every if r]
+    assert all(r is next(other for other in runs if other == r) for r in runs), "equal runs are one object"
+    documents = [held(doc, "documents") for chunk in got for doc, _ in chunk if doc.documents]
+    assert len({id(r) for r in documents}) < len(documents) / 4
+
+
 def test_a_part_that_shares_a_hash_with_another_is_never_taken_for_it() -> None:
     """SharedParts files parts under their key's hash: one that collides with a different part stays its own."""
     from losi.models import Link
@@ -166,3 +186,4 @@ def test_a_part_that_shares_a_hash_with_another_is_never_taken_for_it() -> None:
     assert shared._one("same hash", first) is first
     assert shared._one("same hash", other) is other  # a collision: its own, not the first
     assert shared._one("same hash", equal) is first  # an equal part: the one held
+
