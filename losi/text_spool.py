@@ -47,7 +47,7 @@ class TextSpool:
     def keep_bytes(self, data: bytes) -> int:
         """Write data at the file's end; its place (read it back with read_bytes)."""
         if len(data) >> _SIZE_BITS:
-            raise ValueError(f"{len(data)} bytes: more than one place in a spool holds")
+            raise ValueError(f"{len(data)} bytes: a place in a spool holds less than {1 << _SIZE_BITS}")
         with self._lock:
             at = self._end
             self._end += len(data)

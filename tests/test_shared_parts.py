@@ -186,4 +186,3 @@ def test_a_part_that_shares_a_hash_with_another_is_never_taken_for_it() -> None:
     assert shared._one("same hash", first) is first
     assert shared._one("same hash", other) is other  # a collision: its own, not the first
     assert shared._one("same hash", equal) is first  # an equal part: the one held
-
