@@ -1,6 +1,7 @@
 """`make bench-big`: labelled portals grown past 5,000 pages with news, galleries and archives.
 
     .venv/bin/python -m bench.bench_big [--news 5000] [--probes] [--portals chisinau-ro,samarqand-table-uz]
+    .venv/bin/python -m bench.bench_big --real [--template] [--portals crevedia-ro,oqdaryo-uz]
 
 Each labelled fixture portal (tests/fixtures) is assessed twice at the default page budget: as it is, and
 grown with --news neutral news items (plus their paginated listings and photo galleries, all listed first
@@ -8,6 +9,11 @@ in sitemap.xml and the ten latest linked from the home page, as CMS portals do),
 language with its own words that name no concept. Prints, per portal and
 in total, agreement and coverage against the labels for both, the pages fetched by class (crawl.json),
 and every indicator whose verdict differs. The filler names no concept, so the verdicts should not move.
+
+With --real, the real government sites (tests/real: rebuilt from their repositories' snapshots, those kept
+out of tuning too) are grown and assessed instead, as `losi assess URL` does: no languages given. With
+--template, each filler page is the home page's template (header, menus, footer) around its text, as a CMS
+makes it, instead of a bare page.
 """
 
 from __future__ import annotations
@@ -16,27 +22,63 @@ import argparse
 import json
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from bench.accuracy import FIXTURES, Tally, compare
+from bench.accuracy import FIXTURES, Tally, compare, real_home_url
 from bench.grow import add_filler, neutral_words
 from losi.layout import portal_files
 from losi.localserve import LocalServer
 from losi.models import Finding, PortalConfig
 from losi.pipeline import RunOptions, run_assessment
 from losi.store import Store
+from tests.real.build import available, load_sites
 
 DEFAULT_PORTALS = ("chisinau-ro", "samarqand-table-uz", "tbilisi-cms-ka")
 
 
-def _assess(site: Path, labels: dict, work: Path, probes: bool) -> tuple[dict[str, Finding], dict]:
+@dataclass(frozen=True)
+class Subject:
+    """A labelled portal to grow: where its pages are, its home page, and the languages it is assessed in."""
+
+    name: str
+    pages: Path
+    labels: dict
+    home: str  # "" or "index.html": the site's root
+    languages: tuple[str, ...]  # given to the assessment ("" = found by the tool, as `losi assess URL` does)
+    filler_language: str
+
+
+def fixture_subject(name: str) -> Subject:
+    labels = yaml.safe_load((FIXTURES / "labels" / f"{name}.yaml").read_text(encoding="utf-8"))
+    languages = tuple(labels.get("languages") or ())
+    return Subject(name, FIXTURES / "portals" / name, labels, labels.get("home", ""), languages,
+                   (languages or ("en",))[0])  # fmt: skip
+
+
+def real_subjects(names: list[str]) -> tuple[list[Subject], list[str]]:
+    """The real sites named (all when none is) that can be rebuilt here, and the names of those that cannot."""
+    sites = [s for s in load_sites() if not names or s.id in names]
+    built = available(sites)
+    subjects = [
+        Subject(
+            s.id, built[s.id], yaml.safe_load(s.labels_file.read_text(encoding="utf-8")),
+            real_home_url("", s).lstrip("/"), (), (s.languages or ("en",))[0],
+        )
+        for s in sites
+        if s.id in built and s.labels_file.is_file()
+    ]
+    return subjects, [s.id for s in sites if s.id not in {subject.name for subject in subjects}]
+
+
+def _assess(subject: Subject, site: Path, work: Path, probes: bool) -> tuple[dict[str, Finding], dict]:
     server = LocalServer(site)
     try:
-        portal = PortalConfig(id=labels["portal"], home_url=server.url + labels.get("home", ""),
-                              languages=list(labels.get("languages", [])), allow_private=True,
-                              framework=labels.get("framework", "losi-2024"))  # fmt: skip
+        portal = PortalConfig(id=subject.name, home_url=f"{server.url}{subject.home}",
+                              languages=list(subject.languages), allow_private=True,
+                              framework=subject.labels.get("framework", "losi-2024"))  # fmt: skip
         outcome = run_assessment([portal], RunOptions(out_dir=work / "out", data_dir=work / "data", probes=probes,
                                                       formats=("csv",), progress=lambda line: None))  # fmt: skip
     finally:
@@ -58,24 +100,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--news", type=int, default=5000)
     parser.add_argument("--probes", action="store_true", help="run the live-browser probes too (slower)")
-    parser.add_argument("--portals", default=",".join(DEFAULT_PORTALS))
+    parser.add_argument("--portals", help=f"comma-separated (default: {','.join(DEFAULT_PORTALS)}; all with --real)")
+    parser.add_argument("--real", action="store_true", help="grow the real sites of tests/real instead")
+    parser.add_argument("--template", action="store_true",
+                        help="filler pages carry the home page's header, menus and footer (as a CMS makes them)")
     args = parser.parse_args(argv)
+    names = [p.strip() for p in (args.portals or "").split(",") if p.strip()]
+    if args.real:
+        subjects, missing = real_subjects(names)
+        if missing:
+            print(f"real sites not measured (no snapshot of their repository here): {', '.join(missing)}")
+    else:
+        subjects = [fixture_subject(name) for name in names or DEFAULT_PORTALS]
     total = {"as is": Tally(), "grown": Tally()}
     print(f"{'':<34} {'labelled':>8} {'decided':>8} {'agreement':>10} {'coverage':>9}")
     with tempfile.TemporaryDirectory(prefix="losi-bench-big-") as tmp:
-        for name in [p.strip() for p in args.portals.split(",") if p.strip()]:
-            labels = yaml.safe_load((FIXTURES / "labels" / f"{name}.yaml").read_text(encoding="utf-8"))
+        for subject in subjects:
+            name, labels = subject.name, subject.labels
             plain_site = Path(tmp) / name / "plain"
-            shutil.copytree(FIXTURES / "portals" / name, plain_site)
+            shutil.copytree(subject.pages, plain_site)
             grown_site = Path(tmp) / name / "grown"
             shutil.copytree(plain_site, grown_site)
-            home = labels.get("home", "") or "index.html"
-            language = (labels.get("languages") or ["en"])[0]
-            filler = add_filler(grown_site, news=args.news, home=home, lang=language, words=neutral_words(plain_site))
+            filler = add_filler(grown_site, news=args.news, home=subject.home or "index.html",
+                                lang=subject.filler_language, words=neutral_words(plain_site),
+                                template=args.template)  # fmt: skip
             pages = sum(1 for _ in grown_site.rglob("*.html"))
             results = {}
             for variant, site in (("as is", plain_site), ("grown", grown_site)):
-                findings, crawl = _assess(site, labels, Path(tmp) / name / f"work-{variant}", args.probes)
+                findings, crawl = _assess(subject, site, Path(tmp) / name / f"work-{variant}", args.probes)
                 report = compare({name: labels}, {name: findings}, labels.get("framework", "losi-2024"))
                 total[variant].labelled += report.overall.labelled
                 total[variant].decided += report.overall.decided

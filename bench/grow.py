@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 WORDS = ("spring", "festival", "river", "bridge", "students", "visit", "delegation", "concert", "museum",
          "weather", "anniversary", "football", "exhibition", "square", "theatre", "week", "award", "choir")  # fmt: skip
 NEWS_PER_LISTING = 20
+# what a page holds that nobody reads: its scripts, styles and comments (a template's CSS words are not its language)
+_UNSEEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_LOC = re.compile(r"<loc>\s*([^<]+?)\s*</loc>")
 GALLERY_SHARE = 10  # one gallery per this many news items
 
 
@@ -31,7 +35,8 @@ def neutral_words(site: Path, limit: int = 400) -> tuple[str, ...]:
     lexicon = Lexicon.load(None)
     seen: dict[str, None] = {}
     for page in sorted(Path(site).rglob("*.html")):
-        text = re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8", errors="replace"))
+        html = _UNSEEN.sub(" ", page.read_text(encoding="utf-8", errors="replace"))
+        text = re.sub(r"<[^>]+>", " ", html)
         for word in re.findall(r"[^\W\d_]{5,}", text):
             seen.setdefault(word.lower(), None)
     neutral = [w for w in seen if not lexicon.find_any(lexicon.concepts, w)
@@ -44,18 +49,48 @@ def _page(title: str, body: str, lang: str) -> str:
             f"<body><main><h1>{title}</h1>\n{body}\n</main></body></html>\n")  # fmt: skip
 
 
+PageMaker = Callable[[str, str, str], str]  # (title, body, lang) -> a page's HTML
+
+
+def templated(home_html: str, prefix: str = "") -> PageMaker | None:
+    """Pages made as a CMS makes them: the home page's header, menus and footer around the filler, in place of
+    what its <main> holds (a <base> keeps its relative links leading where they do from the home page). None
+    when the home page has no <main>."""
+    main = re.search(r"(<main\b[^>]*>)(.*?)(</main\s*>)", home_html, re.IGNORECASE | re.DOTALL)
+    if main is None:
+        return None
+    before, after = home_html[: main.start(2)], home_html[main.end(2) :]
+    if not re.search(r"<base\b", before, re.IGNORECASE):
+        before = re.sub(r"<head\b[^>]*>", lambda m: f'{m.group()}<base href="/{prefix}">', before, count=1,
+                        flags=re.IGNORECASE)  # fmt: skip
+    title = re.compile(r"<title\b[^>]*>.*?</title\s*>", re.IGNORECASE | re.DOTALL)
+
+    def page(heading: str, body: str, lang: str) -> str:
+        top = title.sub(lambda _: f"<title>{heading}</title>", before, count=1)
+        return f"{top}<h1>{heading}</h1>\n{body}\n{after}"
+
+    return page
+
+
 def add_filler(site: Path, news: int = 5000, lang: str = "en", home: str = "index.html", seed: int = 7,
-               words: tuple[str, ...] = WORDS) -> list[str]:  # fmt: skip
+               words: tuple[str, ...] = WORDS, template: bool = False) -> list[str]:  # fmt: skip
     """Write news items, galleries and listings into `site`, a sitemap listing them first, and link the ten
     latest from the home page. Returns the filler paths (relative to the site). The text is made of `words`
-    (neutral_words(site) gives the portal's own words that name no concept)."""
+    (neutral_words(site) gives the portal's own words that name no concept). template: each filler page carries
+    the home page's header, menus and footer (templated), where the home page has a <main> to put it in."""
     rng = random.Random(seed)
 
     def _words(rng: random.Random, n: int) -> str:
         return " ".join(rng.choice(words) for _ in range(n))
 
     site = Path(site)
-    existing = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    prefix = home.rsplit("/", 1)[0] + "/" if "/" in home else ""
+    sitemap = site / f"{prefix}sitemap.xml"
+    # after the filler, what the site's own sitemap lists (or its home page): never every file of the folder,
+    # which would make a template's unlinked leftovers part of the portal
+    own = _LOC.findall(sitemap.read_text(encoding="utf-8", errors="replace")) if sitemap.is_file() else [home]
+    home_file = site / home
+    make = (templated(home_file.read_text(encoding="utf-8", errors="replace"), prefix) if template else None) or _page
     filler: list[str] = []
     names = {i: f"novosti/{2026 - (news - i) // 2000}/{i:05d}-{_words(rng, 3).replace(' ', '-')}.html"
              for i in range(news, 0, -1)}  # fmt: skip
@@ -67,33 +102,33 @@ def add_filler(site: Path, news: int = 5000, lang: str = "en", home: str = "inde
         filler.append(path)
         target = site / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_page(f"News {i}: {_words(rng, 4)}", body, lang), encoding="utf-8")
+        target.write_text(make(f"News {i}: {_words(rng, 4)}", body, lang), encoding="utf-8")
     for start in range(0, len(filler), NEWS_PER_LISTING):
         number = start // NEWS_PER_LISTING + 1
         items = "".join(f'<li><a href="/{p}">News item</a></li>' for p in filler[start : start + NEWS_PER_LISTING])
         body = f'<ul>{items}</ul><a href="/novosti/page/{number + 1}.html">Next page</a>'
         path = f"novosti/page/{number}.html"
         (site / path).parent.mkdir(parents=True, exist_ok=True)
-        (site / path).write_text(_page(f"News, page {number}", body, lang), encoding="utf-8")
+        (site / path).write_text(make(f"News, page {number}", body, lang), encoding="utf-8")
         filler.append(path)
     for g in range(news // GALLERY_SHARE):
         path = f"gallery/{g:04d}.html"
         body = f"<p>{_words(rng, 30)}</p>" + "".join(f'<img src="/img/{g}-{k}.jpg" alt="photo">' for k in range(6))
         (site / path).parent.mkdir(parents=True, exist_ok=True)
-        (site / path).write_text(_page(f"Photo gallery {g}", body, lang), encoding="utf-8")
+        (site / path).write_text(make(f"Photo gallery {g}", body, lang), encoding="utf-8")
         filler.append(path)
     latest = "".join(f'<li><a href="/{p}">{_words(rng, 5).capitalize()}</a></li>' for p in filler[:10])
-    home_file = site / home
     html = home_file.read_text(encoding="utf-8")
     block = f'<section class="latest"><ul>{latest}</ul></section>'
     html = re.sub(r"</main>", block + "</main>", html, count=1) if "</main>" in html else html.replace(
         "</body>", block + "</body>", 1)  # fmt: skip
     home_file.write_text(html, encoding="utf-8")
-    prefix = home.rsplit("/", 1)[0] + "/" if "/" in home else ""
-    locs = [*filler, *existing]
-    (site / f"{prefix}sitemap.xml").write_text(
+    locs = [f"/{path}" for path in filler] + [
+        loc if loc.startswith("/") or "://" in loc else f"/{prefix}{loc}" for loc in own
+    ]
+    sitemap.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        + "".join(f"  <url><loc>/{loc}</loc></url>\n" for loc in locs) + "</urlset>\n",
+        + "".join(f"  <url><loc>{loc}</loc></url>\n" for loc in locs) + "</urlset>\n",
         encoding="utf-8",
     )  # fmt: skip
     return filler

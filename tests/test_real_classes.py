@@ -139,6 +139,25 @@ def test_a_template_declaring_english_does_not_make_the_uzbek_text_a_second_lang
     assert judge(filler, "other-language", ()).verdict is Verdict.NOT_MET
 
 
+def test_pages_taken_for_another_language_on_letters_alone_are_no_language_version() -> None:
+    # a gallery's captions and a tag cloud in Uzbek Cyrillic, without the letters only Uzbek has: the detector
+    # takes them for Russian, but no Russian word is on them and they declare Uzbek
+    site = read("real-guessed-language", ("uz",))
+    assert {page(site, name).lang_detected for name in ("galereya.html", "teglar.html")} == {"ru"}
+    f = judge(site, "other-language", ())
+    assert f.verdict is Verdict.NOT_MET, f
+    assert f.details["guessed_only"] == {"ru": 2}
+
+
+def test_russian_pages_under_a_template_declaring_uzbek_are_a_second_language() -> None:
+    site = read("real-undeclared-russian", ("uz",))
+    assert {page(site, name).lang_declared for name in ("novosti.html", "spravki.html")} == {"uz"}
+    f = judge(site, "other-language", ())
+    assert f.verdict is Verdict.MET, f
+    russian = {page(site, name).url_key for name in ("novosti.html", "spravki.html")}
+    assert "ru" in f.explanation and {e.url for e in f.evidence} == russian
+
+
 # --------------------------------------------------------------------------- links that promise, pages that do not
 
 
