@@ -311,11 +311,14 @@ def other_language(site: Site, indicator: Indicator) -> Finding:
 
 
 def _main_language(site: Site) -> str:
-    """The language most of the portal's text is in (templates often declare lang="en" on any content)."""
+    """The language most of the portal's text is in (templates often declare lang="en" on any content). Pages
+    taken for a language on letter statistics alone do not count: a news archive of word lists is not the
+    portal's language."""
     counts: dict[str, int] = {}
     for page in site.pages:
-        if page.lang_detected and len(page.text) >= MIN_LANGUAGE_TEXT:
-            counts[page.lang_detected] = counts.get(page.lang_detected, 0) + 1
+        lang = page.lang_detected
+        if lang and len(text := page.text) >= MIN_LANGUAGE_TEXT and language_is_evident(text, lang, page.lang_declared):
+            counts[lang] = counts.get(lang, 0) + 1
     return max(counts, key=lambda lang: counts[lang]) if counts else ""
 
 
