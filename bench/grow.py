@@ -86,9 +86,11 @@ def add_filler(site: Path, news: int = 5000, lang: str = "en", home: str = "inde
     site = Path(site)
     prefix = home.rsplit("/", 1)[0] + "/" if "/" in home else ""
     sitemap = site / f"{prefix}sitemap.xml"
-    # after the filler, what the site's own sitemap lists (or its home page): never every file of the folder,
-    # which would make a template's unlinked leftovers part of the portal
-    own = _LOC.findall(sitemap.read_text(encoding="utf-8", errors="replace")) if sitemap.is_file() else [home]
+    # after the filler, what the site's own sitemap lists (or its home page, named from the sitemap's folder as
+    # its entries are): never every file of the folder, which would make a template's unlinked leftovers part of
+    # the portal
+    own = (_LOC.findall(sitemap.read_text(encoding="utf-8", errors="replace")) if sitemap.is_file()
+           else [home.rsplit("/", 1)[-1]])  # fmt: skip
     home_file = site / home
     make = (templated(home_file.read_text(encoding="utf-8", errors="replace"), prefix) if template else None) or _page
     filler: list[str] = []

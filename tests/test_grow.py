@@ -20,6 +20,13 @@ def test_the_sitemap_lists_the_filler_then_the_portal_never_its_unlinked_files(t
     assert locs == [f"/{path}" for path in filler] + ["/index.html"]  # the home page: the site had no sitemap
 
 
+def test_a_home_page_in_a_folder_is_listed_once_under_it(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    small_portal(site / "city")
+    filler = add_filler(site, news=20, home="city/index.html")
+    assert _sitemap(site / "city")[len(filler) :] == ["/city/index.html"]
+
+
 def test_a_site_s_own_sitemap_entries_follow_the_filler(tmp_path: Path) -> None:
     site = small_portal(tmp_path / "site")
     own = ["index.html", "services/index.html", "https://example.org/elsewhere.html", "/contact.html"]
