@@ -124,9 +124,14 @@ def _langdetect(text: str) -> str:
     return normalize_lang_tag(best.lang) if best.prob >= 0.85 else ""
 
 
+def _sample(text: str) -> str:
+    """The part of a text that its language is read from: normalised, apostrophes made one, lower-case."""
+    return unicodedata.normalize("NFKC", (text or "")[:_SAMPLE]).translate(_APOS).lower()
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language, or "" when unsure (too little text, mixed, unknown)."""
-    sample = unicodedata.normalize("NFKC", (text or "")[:_SAMPLE]).translate(_APOS).lower()
+    sample = _sample(text)
     scripts = _script_counts(sample)
     letters = sum(scripts.values())
     if letters < 12:
@@ -154,11 +159,10 @@ def language_is_evident(text: str, lang: str, declared: str = "") -> bool:
         return False
     if lang in _SCRIPT_LANGUAGES or normalize_lang_tag(declared) == lang:
         return True
-    stopwords = _stopwords().get(lang)
-    if not stopwords:
+    if not _stopwords().get(lang):
         return False
-    words = _WORD.findall(unicodedata.normalize("NFKC", (text or "")[:_SAMPLE]).translate(_APOS).lower())
-    return bool(words) and sum(w in stopwords for w in words) >= _EVIDENT_STOPWORD_SHARE * len(words)
+    words = _WORD.findall(_sample(text))
+    return bool(words) and _stopword_hits(words, (lang,))[lang] >= _EVIDENT_STOPWORD_SHARE * len(words)
 
 
 def _cyrillic(sample: str, words: list[str]) -> str:

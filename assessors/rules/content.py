@@ -305,9 +305,9 @@ def other_language(site: Site, indicator: Indicator) -> Finding:
             + ", ".join(stubs.values())
         )
     looked = ["language switcher links, hreflang",
-              "detected language of every page, confirmed by the language it declares or by its words"]
+              "detected language of every page, confirmed by the language it declares or by its words"]  # fmt: skip
     details = {"pages_by_language": {k: len(v) for k, v in by_lang.items()}, "guessed_only": guessed}
-    return not_met(indicator, rid, why, looked, details=details)  # fmt: skip
+    return not_met(indicator, rid, why, looked, details=details)
 
 
 def _main_language(site: Site) -> str:
