@@ -1,7 +1,7 @@
 """`make bench-big`: labelled portals grown past 5,000 pages with news, galleries and archives.
 
     .venv/bin/python -m bench.bench_big [--news 5000] [--probes] [--portals chisinau-ro,samarqand-table-uz]
-    .venv/bin/python -m bench.bench_big --real [--template] [--portals crevedia-ro,oqdaryo-uz]
+    .venv/bin/python -m bench.bench_big --real [--template] [--items post] [--portals crevedia-ro,oqdaryo-uz]
 
 Each labelled fixture portal (tests/fixtures) is assessed twice at the default page budget: as it is, and
 grown with --news neutral news items (plus their paginated listings and photo galleries, all listed first
@@ -13,7 +13,9 @@ and every indicator whose verdict differs. The filler names no concept, so the v
 With --real, the real government sites (tests/real: rebuilt from their repositories' snapshots, those kept
 out of tuning too) are grown and assessed instead, as `losi assess URL` does: no languages given. With
 --template, each filler page is the home page's template (header, menus, footer) around its text, as a CMS
-makes it, instead of a bare page.
+makes it, instead of a bare page. With --items post, the news items live in a folder whose name says nothing
+of news (/post/00001-slug.html, as many CMSs keep them): the frontier learns they are items from the
+listings that link to them.
 """
 
 from __future__ import annotations
@@ -104,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real", action="store_true", help="grow the real sites of tests/real instead")
     parser.add_argument("--template", action="store_true",
                         help="filler pages carry the home page's header, menus and footer (as a CMS makes them)")
+    parser.add_argument("--items", default="", metavar="FOLDER",
+                        help="the news items' folder, e.g. post (default: novosti/<year>, a path that names news)")
     args = parser.parse_args(argv)
     names = [p.strip() for p in (args.portals or "").split(",") if p.strip()]
     if args.real:
@@ -123,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(plain_site, grown_site)
             filler = add_filler(grown_site, news=args.news, home=subject.home or "index.html",
                                 lang=subject.filler_language, words=neutral_words(plain_site),
-                                template=args.template)  # fmt: skip
+                                template=args.template, items=args.items.strip("/"))  # fmt: skip
             pages = sum(1 for _ in grown_site.rglob("*.html"))
             results = {}
             for variant, site in (("as is", plain_site), ("grown", grown_site)):

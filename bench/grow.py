@@ -18,10 +18,11 @@ from pathlib import Path
 WORDS = ("spring", "festival", "river", "bridge", "students", "visit", "delegation", "concert", "museum",
          "weather", "anniversary", "football", "exhibition", "square", "theatre", "week", "award", "choir")  # fmt: skip
 NEWS_PER_LISTING = 20
+GALLERY_SHARE = 10  # one gallery per this many news items
+
 # what a page holds that nobody reads: its scripts, styles and comments (a template's CSS words are not its language)
 _UNSEEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _LOC = re.compile(r"<loc>\s*([^<]+?)\s*</loc>")
-GALLERY_SHARE = 10  # one gallery per this many news items
 
 
 def _words(rng: random.Random, n: int, words: tuple[str, ...] = WORDS) -> str:
@@ -73,11 +74,13 @@ def templated(home_html: str, prefix: str = "") -> PageMaker | None:
 
 
 def add_filler(site: Path, news: int = 5000, lang: str = "en", home: str = "index.html", seed: int = 7,
-               words: tuple[str, ...] = WORDS, template: bool = False) -> list[str]:  # fmt: skip
+               words: tuple[str, ...] = WORDS, template: bool = False, items: str = "") -> list[str]:  # fmt: skip
     """Write news items, galleries and listings into `site`, a sitemap listing them first, and link the ten
     latest from the home page. Returns the filler paths (relative to the site). The text is made of `words`
     (neutral_words(site) gives the portal's own words that name no concept). template: each filler page carries
-    the home page's header, menus and footer (templated), where the home page has a <main> to put it in."""
+    the home page's header, menus and footer (templated), where the home page has a <main> to put it in.
+    items: the folder of the news items, as a CMS names it (post: /post/00001-slug.html, a path that names no
+    news); by default novosti/<year>/."""
     rng = random.Random(seed)
 
     def _words(rng: random.Random, n: int) -> str:
@@ -94,10 +97,11 @@ def add_filler(site: Path, news: int = 5000, lang: str = "en", home: str = "inde
     home_file = site / home
     make = (templated(home_file.read_text(encoding="utf-8", errors="replace"), prefix) if template else None) or _page
     filler: list[str] = []
-    names = {i: f"novosti/{2026 - (news - i) // 2000}/{i:05d}-{_words(rng, 3).replace(' ', '-')}.html"
-             for i in range(news, 0, -1)}  # fmt: skip
+    years = {i: 2026 - (news - i) // 2000 for i in range(news, 0, -1)}
+    names = {i: f"{items or f'novosti/{year}'}/{i:05d}-{_words(rng, 3).replace(' ', '-')}.html"
+             for i, year in years.items()}  # fmt: skip
     for i, path in names.items():
-        year = path.split("/")[1]
+        year = years[i]
         around = "".join(f'<li><a href="/{names[j]}">More news</a></li>' for j in (i - 1, i + 1) if j in names)
         body = (f"<p><time datetime='{year}-05-{1 + i % 28:02d}'>{year}-05-{1 + i % 28:02d}</time></p>"
                 f"<p>{_words(rng, 120)}.</p><ul>{around}</ul><a href='/novosti/page/1.html'>All news</a>")  # fmt: skip

@@ -69,6 +69,7 @@ def run(job: Path) -> dict[str, Any]:
     process.start()
     spider: PortalSpider | None = crawler.spider  # type: ignore[assignment]
     stats = crawler.stats.get_stats() if crawler.stats else {}
+    item_families = spider.focus.learned_item_families() if spider else []
     return {
         "finish_reason": str(stats.get("finish_reason", "")),
         "pages": spider.pages if spider else 0,
@@ -79,7 +80,7 @@ def run(job: Path) -> dict[str, Any]:
         "warnings": (spider.warnings if spider else [])[:MAX_WARNINGS],
         "rendering": rendering,
         "stats": select_stats(stats),
-        "focus": focus_summary(stats, portal, fetched_pages(files)),
+        "focus": focus_summary(stats, portal, fetched_pages(files), item_families),
     }
 
 

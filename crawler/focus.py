@@ -9,22 +9,29 @@ Every page request gets a class, a Scrapy priority and a one-line reason (record
                     (in the portal's languages, through indicators.lexicon)
     linked-portal   a page of a linked service portal
     other           anything else, breadth-first
-    near-duplicate  the many members of one URL family (/objects/item-1 ... item-500): after the others;
-                    not capped, since some sites keep every page in one family (/node/123)
-    filler:<kind>   news and event items, archives, pagination, galleries, tag and date listings: fetched
-                    last, and only up to `limits.filler_share` of the page budget (enough for the news and
-                    events indicators)
+    filler:<kind>   news and event items, archives, pagination, galleries, tag and date listings: after
+                    the others, and only up to `limits.filler_share` of the page budget (enough for the news
+                    and events indicators)
+    filler:listed-item
+                    a member, beyond the first few, of a URL family that a news section or a listing links
+                    to in its content (/post/123-slug under /news/): news items under a path of their own.
+                    Not a family that menus link to (/page.aspx?id=12 in the menu, /page.aspx?id=901 in
+                    the news list): there, news and the portal's own pages share one family
+    near-duplicate  the many members of one URL family (/objects/item-1 ... item-500) that no listing names
+                    as items: last; not capped, since some sites keep every page in one family (/node/123)
 
 Scrapy does the ordering (request priorities; FocusMiddleware sets them as the spider's requests leave
 it) and BudgetMiddleware keeps the filler share; the spider asks Focus before it queues a sitemap's URLs,
-so a sitemap that lists thousands of news items first cannot fill the frontier.
+so a sitemap that lists thousands of news items first cannot fill the frontier. A family becomes one of
+items while the crawl runs (the spider shows Focus every page it reads); BudgetMiddleware then holds its
+members already queued as near-duplicates to the filler share too.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,11 +42,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from crawler.links import Anchor
 from losi.models import PortalConfig
 
 # Scrapy priorities (higher first); the depth is subtracted within a class, so each class is breadth-first.
 PRIORITY = {"home": 1000, "home-menu": 500, "service": 450, "concept": 400, "linked-portal": 350, "other": 100,
-            "near-duplicate": 20, "filler-named": -80, "filler": -100}  # fmt: skip
+            "filler-named": -80, "filler": -100, "near-duplicate": -150}  # fmt: skip
 # Concepts too common to steer a crawl (every page names the city), or that mark filler rather than content.
 IGNORED_CONCEPTS = frozenset(
     {"official-city", "online-channel", "upcoming", "news", "events", "national-elections", "social-media",
@@ -48,6 +56,8 @@ IGNORED_CONCEPTS = frozenset(
 SERVICE_CONCEPTS = ("services-catalogue", "service-details")
 ITEM_CONCEPTS = ("news", "events")  # a URL below one of these sections is a dated item
 FAMILY_FREE = 12  # members of one URL family fetched before the others count as near-duplicates
+ITEM_LINKS = 3  # links to one family in the content of a news section or a listing that make it a family of items
+TEMPLATE_REGIONS = ("header", "nav", "footer")
 ENQUEUE_PER_QUOTA = 3  # filler requests queued at most, as a multiple of the filler quota
 
 _SLUG = re.compile(r"\d|[^/]{25,}|^[a-z0-9]+(?:-[a-z0-9]+){2,}$")
@@ -119,6 +129,8 @@ class Focus:
         ordered = [c for c in SERVICE_CONCEPTS if c in set(concepts)]
         self.concepts = ordered + [c for c in concepts if c not in ordered]
         self.families: Counter[str] = Counter()
+        self.item_families: set[str] = set()  # URL families that a news section or a listing links to as items
+        self.menu_families: set[str] = set()  # URL families that the home page's or a listing's menus link to
         self.filler_quota = max(1, round(portal.limits.max_pages * portal.limits.filler_share))
         self._named = lru_cache(maxsize=20_000)(self._concept_in_label)
 
@@ -174,6 +186,36 @@ class Focus:
                     return concept, "URL"
         return "", ""
 
+    def note_page(self, url: str, kind: str, anchors: Mapping[str, Anchor]) -> None:
+        """Learn item families from a page the crawl read: a news or events section, or a listing (filler),
+        that links to several members of one family in its content lists items of that family. The families
+        its menus (and the home page's) link to are the portal's own pages, never items."""
+        home = kind == "home"
+        if not (home or kind.startswith("filler") or self.is_item_section(url)):
+            return
+        content: Counter[str] = Counter()
+        for link, anchor in anchors.items():
+            if anchor.region in TEMPLATE_REGIONS:
+                self.menu_families.add(family(link))
+            elif not home:
+                content[family(link)] += 1
+        self.item_families.update(name for name, links in content.items() if links >= ITEM_LINKS)
+
+    def learned_item_families(self) -> list[str]:
+        """The URL families taken for items (for the crawl summary)."""
+        return sorted(self.item_families - self.menu_families)
+
+    def is_item_section(self, url: str) -> bool:
+        return self.lexicon is not None and any(self._url_names(concept, url) for concept in ITEM_CONCEPTS)
+
+    def listed_item(self, url: str, depth: int) -> Choice | None:
+        """The filler class of a near-duplicate whose family is known to be one of items, or None."""
+        name = family(url)
+        if name not in self.item_families or name in self.menu_families:
+            return None
+        why = f"one of {self.families[name]}+ items of the URL family {name}, which a listing links to"
+        return Choice("filler:listed-item", PRIORITY["filler"] - depth, why)
+
     # ---- the decision
 
     def classify(self, url: str, depth: int, *, label: str = "", region: str = "", source_concept: str = "",
@@ -200,11 +242,13 @@ class Focus:
             bonus = 40 if concept in SERVICE_CONCEPTS else 0
             return Choice(f"concept:{concept}", PRIORITY["concept"] + bonus - depth,
                           f"{how} names {concept}, from {where}", concept)  # fmt: skip
-        members = self.families[family(url)] = self.families[family(url)] + 1
-        if members > FAMILY_FREE:
-            return Choice("near-duplicate", PRIORITY["near-duplicate"] - depth,
-                          f"one of {members}+ pages of the URL family {family(url)}")  # fmt: skip
-        return Choice("other", PRIORITY["other"] - depth, f"from {where}, breadth-first")
+        name = family(url)
+        members = self.families[name] = self.families[name] + 1
+        if members <= FAMILY_FREE:
+            return Choice("other", PRIORITY["other"] - depth, f"from {where}, breadth-first")
+        return self.listed_item(url, depth) or Choice(
+            "near-duplicate", PRIORITY["near-duplicate"] - depth, f"one of {members}+ pages of the URL family {name}"
+        )
 
 
 class FocusMiddleware:
@@ -270,10 +314,15 @@ class BudgetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if not str(request.meta.get("losi_kind", "")).startswith("filler") or request.meta.get("losi_static"):
-            return None
+        meta = request.meta
         focus: Focus | None = getattr(self.crawler.spider, "focus", None)
-        if focus is None:
+        if focus is None or meta.get("losi_static"):
+            return None
+        if meta.get("losi_kind") == "near-duplicate":  # queued before its family was known to be one of items
+            choice = focus.listed_item(request.url, int(meta.get("losi_depth", 0)))
+            if choice is not None:
+                meta["losi_kind"], meta["losi_reason"] = choice.kind, choice.reason
+        if not str(meta.get("losi_kind", "")).startswith("filler"):
             return None
         if self.filler_admitted >= focus.filler_quota:
             self.crawler.stats.inc_value("losi/focus/over_filler_quota")
@@ -282,8 +331,10 @@ class BudgetMiddleware:
         return None
 
 
-def summary(stats: dict[str, Any], portal: PortalConfig, fetched: list[dict[str, str]]) -> dict[str, Any]:
-    """The crawl summary's account of the budget: pages by class, what was left out, why each page came."""
+def summary(stats: dict[str, Any], portal: PortalConfig, fetched: list[dict[str, str]],
+            item_families: Iterable[str] = ()) -> dict[str, Any]:  # fmt: skip
+    """The crawl summary's account of the budget: pages by class, what was left out, why each page came, and the
+    URL families taken for news items because listings link to them (Focus.learned_item_families)."""
     pages_by_kind = Counter(entry["kind"].split(":")[0] if entry["kind"] else "home" for entry in fetched)
     return {
         "max_pages": portal.limits.max_pages,
@@ -292,5 +343,6 @@ def summary(stats: dict[str, Any], portal: PortalConfig, fetched: list[dict[str,
         "filler_pages_by_kind": dict(Counter(e["kind"] for e in fetched if e["kind"].startswith("filler"))),
         "not_queued": {k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("losi/focus/not_queued/")},
         "over_filler_quota": int(stats.get("losi/focus/over_filler_quota", 0)),
+        "item_families": list(item_families),
         "fetched": fetched,
     }

@@ -51,7 +51,7 @@ class Limits:
     max_seconds: int = 600  # the crawl's time cap
     probe_seconds: int = 300  # the live-browser probes, all of them together
     assess_seconds: int = 600  # parsing the captures and checking every indicator
-    filler_share: float = 0.15  # share of max_pages for news items, archives, galleries, listings, near-duplicates
+    filler_share: float = 0.15  # share of max_pages for news items, archives, galleries, listings
 
 
 @dataclass

@@ -319,6 +319,7 @@ class PortalSpider(scrapy.Spider):
         yield item
         if response.status >= 400 or item.outside:
             return
+        self.focus.note_page(item.final_url, item.kind, signals.anchors)  # a listing shows which family holds items
         for request in self.follow(signals, item, rendered):
             yield request
 
