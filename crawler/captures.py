@@ -35,6 +35,7 @@ class Capture:
     referer: str = ""
     warc_offset: int = -1
     aux: bool = False  # robots.txt or a sitemap, not a page
+    kind: str = ""  # the frontier class it was fetched as (crawler.focus)
 
 
 def _read_record(warc: IO[bytes], offset: int) -> tuple[dict[str, str], bytes] | None:
@@ -85,6 +86,7 @@ def iter_captures(files: PortalFiles, until: threading.Event | None = None) -> I
                 referer=meta.get("referer", ""),
                 warc_offset=offset,
                 aux=bool(meta.get("aux", False)),
+                kind=str(meta.get("kind", "")),
             )
 
 

@@ -52,7 +52,7 @@ def parse_workers() -> int:
 
 
 def parse_capture(capture: Capture, scope: Scope) -> PageDoc | None:
-    return parse_page(
+    page = parse_page(
         capture.body,
         url=capture.url,
         final_url=capture.final_url,
@@ -65,6 +65,9 @@ def parse_capture(capture: Capture, scope: Scope) -> PageDoc | None:
         fetched_at=capture.fetched_at,
         screenshot=capture.screenshot,
     )
+    if page is not None:
+        page.fetched_as = capture.kind
+    return page
 
 
 _job: tuple[Scope, Also | None] | None = None  # a pool process's scope and page work, set when it starts

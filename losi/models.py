@@ -170,6 +170,7 @@ class PageDoc:
     depth: int = 0
     rendered: bool = False  # went through the browser
     fetched_at: str = ""  # ISO 8601
+    fetched_as: str = ""  # the crawl's frontier class for it (crawler.focus): "service", "filler:news-item"...
     lang_declared: str = ""  # <html lang>, normalised to ISO 639-1 where possible
     lang_detected: str = ""  # from the main text
     title: str = ""

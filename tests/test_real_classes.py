@@ -300,3 +300,20 @@ def test_a_notice_that_the_contact_details_are_illustrative_vetoes_them(negative
     assert page(negative, "kontakty.html").notices  # found in the footer, outside the main text
     f = judge(negative, "contact-details", ("contact",))
     assert f.verdict is not Verdict.MET, f
+
+
+# --------------------------------------------------------------------------- news items under a path of their own
+
+
+def test_a_news_item_the_crawl_fetched_as_one_is_not_the_thing_it_mentions() -> None:
+    # /post/00412-council-session.html: a dated item whose URL names no news; a member asks about "an open data
+    # policy". Fetched as a news item (a news list links to its family: crawler.focus), it proves no policy.
+    verdicts = {}
+    for fetched_as in ("other", "filler:listed-item"):
+        site = read("real-post-items", ("en",))
+        item = page(site, "00412-council-session.html")
+        assert item.dates
+        item.fetched_as = fetched_as
+        verdicts[fetched_as] = judge(site, "concept-page", ("open-data-policy",), text_terms=1)
+    assert verdicts["other"].verdict is Verdict.MET, verdicts  # the near miss: nothing says it is one news item
+    assert verdicts["filler:listed-item"].verdict is not Verdict.MET, verdicts

@@ -26,6 +26,7 @@ from losi.models import Evidence, Finding, Method, PageDoc, Verdict
 
 MAX_CANDIDATES = 8
 NEWS_CONCEPT = "news"
+NEWS_ITEM_CLASSES = ("filler:news-item", "filler:listed-item")  # what the crawl fetched as one news item
 UNAVAILABLE_CONCEPT = "unavailable"  # "coming soon", "under construction", "nothing found": vetoes a stub page
 IN_PERSON_CONCEPT = "in-person-only"  # "only in person", "not available online": vetoes what it is said of
 STUB_WORDS = 40  # a page this short (words of main text) that says "coming soon" ...
@@ -267,10 +268,11 @@ def is_news_item(sig: SiteSignals, c: Candidate) -> bool:
 
 
 def is_news_page(sig: SiteSignals, page: PageDoc) -> bool:
-    """One dated news item: its URL is a news URL and it carries one or two dates."""
+    """One dated news item: it carries one or two dates, and its URL is a news URL or the crawl fetched it as a
+    news item (/post/123-slug, which a news list links to: crawler.focus)."""
     if page is None or len(set(page.dates)) > 2 or not page.dates:
         return False
-    return sig.url_match(NEWS_CONCEPT, page.url_key) is not None
+    return page.fetched_as in NEWS_ITEM_CLASSES or sig.url_match(NEWS_CONCEPT, page.url_key) is not None
 
 
 def text_only_page(
