@@ -57,7 +57,7 @@ SERVICE_CONCEPTS = ("services-catalogue", "service-details")
 ITEM_CONCEPTS = ("news", "events")  # a URL below one of these sections is a dated item
 FAMILY_FREE = 12  # members of one URL family fetched before the others count as near-duplicates
 ITEM_LINKS = 3  # links to one family in the content of a news section or a listing that make it a family of items
-TEMPLATE_REGIONS = ("header", "nav", "footer")
+TEMPLATE_REGIONS = ("header", "nav", "footer")  # where a page's menus and footer sit (crawler.links regions)
 ENQUEUE_PER_QUOTA = 3  # filler requests queued at most, as a multiple of the filler quota
 
 _SLUG = re.compile(r"\d|[^/]{25,}|^[a-z0-9]+(?:-[a-z0-9]+){2,}$")
@@ -225,12 +225,12 @@ class Focus:
         if outside:
             return Choice("linked-portal", PRIORITY["linked-portal"] - depth, "a page of a linked service portal")
         filler = self.filler_kind(url)
-        if not filler and from_home and region in ("header", "nav", "footer"):
+        if not filler and from_home and region in TEMPLATE_REGIONS:
             concept, _how = self.concept_of(url, label)
             names = f" (names {concept})" if concept else ""
             return Choice("home-menu", PRIORITY["home-menu"] - depth, f"linked from the home page's {region}{names}",
                           concept)  # fmt: skip
-        if not filler and source_concept == "services-catalogue" and region not in ("header", "nav", "footer"):
+        if not filler and source_concept == "services-catalogue" and region not in TEMPLATE_REGIONS:
             return Choice("service", PRIORITY["service"] - depth, "linked from the service catalogue")
         if filler:
             concept, how = self.concept_of(url, label) if label else ("", "")
